@@ -1,0 +1,3 @@
+export * from './claims.js';
+export * from './enums.js';
+export * from './errors.js';

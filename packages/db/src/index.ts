@@ -1,0 +1,20 @@
+export {
+  anonClaims,
+  type JwtClaims,
+  serviceRoleClaims,
+  userClaims,
+  withCaller,
+} from './caller.js';
+export { type CreateDbOptions, createDb, type Db, type PeerMentorDatabase } from './client.js';
+export { readEnv } from './env.js';
+export {
+  applyPlatformLayer,
+  cliDatabaseUrl,
+  type Logger,
+  migrate,
+  pushMigrations,
+  runSupabaseCli,
+} from './migrate.js';
+export { findPostgresBinaries, type PostgresBinaries } from './postgres/binaries.js';
+export { type LocalCluster, startLocalCluster } from './postgres/local-cluster.js';
+export * from './schema.js';

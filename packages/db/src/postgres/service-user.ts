@@ -1,0 +1,56 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync } from 'node:fs';
+
+/**
+ * PostgreSQL refuses to run as root. When we are root (CI, containers), server programs run
+ * as the `postgres` system user and the directories they write must belong to it.
+ */
+export const runningAsRoot = process.getuid?.() === 0;
+
+const SERVICE_USER = 'postgres';
+
+function serviceUserIds(): { uid: number; gid: number } {
+  try {
+    const uid = Number(execFileSync('id', ['-u', SERVICE_USER], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', SERVICE_USER], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error(
+      `Running as root, PostgreSQL needs the system user "${SERVICE_USER}" (Debian's postgresql package creates it).`,
+    );
+  }
+}
+
+/** Gives a directory to the server's user when we are root; a no-op otherwise. */
+export function handToServiceUser(directory: string): void {
+  if (!runningAsRoot) return;
+  const { uid, gid } = serviceUserIds();
+  chownSync(directory, uid, gid);
+}
+
+/** The command line that runs `program` as the server's user. */
+export function asServiceUser(program: string, args: string[]): [string, string[]] {
+  return runningAsRoot
+    ? ['runuser', ['-u', SERVICE_USER, '--', program, ...args]]
+    : [program, args];
+}
+
+/** Runs a server program to completion; rejects with its output when it fails. */
+export function runServerProgram(program: string, args: string[]): Promise<string> {
+  const [command, commandArgs] = asServiceUser(program, args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${program} ${args.join(' ')} exited with ${code}:\n${output}`));
+    });
+  });
+}

@@ -1,0 +1,56 @@
+import { createDb, type Db, userClaims, withCaller } from '@peer-mentor/db';
+import { useTestDatabase } from '@peer-mentor/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const database = useTestDatabase();
+let db: Db;
+
+beforeAll(() => {
+  db = createDb(database.url, { maxConnections: 1 });
+});
+afterAll(() => db.close());
+
+describe('withCaller', () => {
+  it('runs the work as the role and claims of the caller, like PostgREST', async () => {
+    const userId = '11111111-1111-4111-8111-111111111111';
+    const orgId = '22222222-2222-4222-8222-222222222222';
+    const seen = await withCaller(db.pool, userClaims(userId, orgId), async (client) => {
+      const { rows } = await client.query(
+        `select current_user as role, auth.uid() as uid,
+                private.claimed_organization_id() as org`,
+      );
+      return rows[0];
+    });
+    expect(seen).toEqual({ role: 'authenticated', uid: userId, org: orgId });
+  });
+
+  it('leaves the connection as it found it: role and claims are transaction-local', async () => {
+    await withCaller(db.pool, userClaims('11111111-1111-4111-8111-111111111111', null), () =>
+      Promise.resolve(),
+    );
+    // maxConnections is 1, so this is the same connection the caller used.
+    const { rows } = await db.pool.query(
+      "select current_user as role, coalesce(current_setting('request.jwt.claims', true), '') as claims",
+    );
+    expect(rows[0]).toEqual({ role: 'postgres', claims: '' });
+  });
+
+  it('rolls back everything the work did when it throws', async () => {
+    await expect(
+      withCaller(db.pool, { role: 'service_role' }, async (client) => {
+        await client.query("insert into public.organizations (name) values ('Rolled Back Org')");
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const { rows } = await db.pool.query(
+      "select count(*)::int as n from public.organizations where name = 'Rolled Back Org'",
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('refuses claims that name no API role instead of running as the connecting role', async () => {
+    await expect(
+      withCaller(db.pool, { role: 'postgres' } as never, () => Promise.resolve()),
+    ).rejects.toThrow(/unknown database role/);
+  });
+});

@@ -1,0 +1,7 @@
+import { defineSuiteConfig } from '@peer-mentor/vitest-config';
+
+export default defineSuiteConfig('db', {
+  test: {
+    globalSetup: ['./src/testing/global-setup.ts'],
+  },
+});
