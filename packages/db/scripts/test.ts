@@ -8,6 +8,9 @@
  *   5. branch and statement coverage of every PL/pgSQL function from that clone's profile;
  *      the run fails below 100% branch coverage.
  * Counts go to PM_TEST_RESULTS_DIR (default: <repo>/.test-results) for `pnpm test` to sum.
+ *
+ * While working on SQL: `pnpm --filter @peer-mentor/db test --pgtap-only [file.test.sql ...]`
+ * skips vitest, and the coverage gate when only some files run.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,10 @@ const resultsDir = path.resolve(
 );
 mkdirSync(resultsDir, { recursive: true });
 const log = (message: string) => console.log(`[db test] ${message}`);
+
+const argv = process.argv.slice(2);
+const pgTapOnly = argv.includes('--pgtap-only');
+const selectedFiles = argv.filter((arg) => arg.endsWith('.sql')).map((arg) => path.basename(arg));
 
 function runVitest(extraEnv: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,18 +63,21 @@ async function main(): Promise<number> {
     log('building the template database (platform layer + supabase db push)');
     await createTemplateDatabase(server.adminUrl, template, (line) => log(`  ${line}`));
 
-    log('vitest');
-    const vitestExit = await runVitest({
-      PM_TEST_ADMIN_URL: server.adminUrl,
-      PM_TEST_TEMPLATE_DATABASE: template,
-      PM_TEST_RESULTS_DIR: resultsDir,
-    });
-    if (vitestExit !== 0) failures += 1;
+    if (!pgTapOnly) {
+      log('vitest');
+      const vitestExit = await runVitest({
+        PM_TEST_ADMIN_URL: server.adminUrl,
+        PM_TEST_TEMPLATE_DATABASE: template,
+        PM_TEST_RESULTS_DIR: resultsDir,
+      });
+      if (vitestExit !== 0) failures += 1;
+    }
 
     log('pgTAP (pg_prove)');
     const pgTapUrl = await cloneDatabase(server.adminUrl, template, 'pm_pgtap');
     const files = readdirSync(pgTapTestsDir)
       .filter((name) => name.endsWith('.test.sql'))
+      .filter((name) => selectedFiles.length === 0 || selectedFiles.includes(name))
       .sort();
     const tap = await runPgProve(pgTapUrl, files, {
       cwd: pgTapTestsDir,
@@ -82,7 +92,9 @@ async function main(): Promise<number> {
     });
     if (tap.failed + tap.brokenFiles.length > 0) failures += 1;
 
-    if (server.profiler) {
+    if (selectedFiles.length > 0) {
+      log('coverage gate skipped: only some pgTAP files ran');
+    } else if (server.profiler) {
       const coverage = await measureCoverage(pgTapUrl);
       log('coverage of PL/pgSQL functions over the pgTAP suite (plpgsql_check profiler)');
       console.log(formatCoverageTable(coverage));

@@ -320,10 +320,14 @@ comment on function private.lock_peer_mentor(uuid) is
 create policy "Members read their organization"
   on public.organizations for select to authenticated
   using (id = (select private.active_organization_id()));
+comment on policy "Members read their organization" on public.organizations is
+  'A member sees the organization their JWT claims, while their membership there is current.';
 
 create policy "Members read their organization's chapters"
   on public.chapters for select to authenticated
   using (organization_id = (select private.active_organization_id()));
+comment on policy "Members read their organization's chapters" on public.chapters is
+  'Every current member sees the chapters of the claimed organization.';
 
 create policy "Users read own memberships; staff read their organization's"
   on public.organization_members for select to authenticated
@@ -331,6 +335,8 @@ create policy "Users read own memberships; staff read their organization's"
     user_id = (select private.caller_user_id())
     or organization_id = (select private.staff_organization_id())
   );
+comment on policy "Users read own memberships; staff read their organization's" on public.organization_members is
+  'Users see their own memberships (all organizations, to switch between them); coordinators and org admins see every membership of the claimed organization.';
 
 create policy "Staff read org mentors; mentors read themselves"
   on public.peer_mentors for select to authenticated
@@ -338,6 +344,8 @@ create policy "Staff read org mentors; mentors read themselves"
     organization_id = (select private.staff_organization_id())
     or id = (select private.own_peer_mentor_id())
   );
+comment on policy "Staff read org mentors; mentors read themselves" on public.peer_mentors is
+  'Coordinators and org admins see every mentor of the claimed organization; a mentor sees only their own row.';
 
 create policy "Staff read org mentor chapters; mentors read their own"
   on public.peer_mentor_chapters for select to authenticated
@@ -345,10 +353,14 @@ create policy "Staff read org mentor chapters; mentors read their own"
     organization_id = (select private.staff_organization_id())
     or peer_mentor_id = (select private.own_peer_mentor_id())
   );
+comment on policy "Staff read org mentor chapters; mentors read their own" on public.peer_mentor_chapters is
+  'Coordinators and org admins see every mentor-chapter link of the organization; a mentor sees their own.';
 
 create policy "Staff read org coordinator assignments"
   on public.coordinator_chapters for select to authenticated
   using (organization_id = (select private.staff_organization_id()));
+comment on policy "Staff read org coordinator assignments" on public.coordinator_chapters is
+  'Coordinators and org admins see which coordinator covers which chapter in the organization.';
 
 create policy "Staff read org statuses; mentors read their own"
   on public.peer_mentor_status for select to authenticated
@@ -356,6 +368,8 @@ create policy "Staff read org statuses; mentors read their own"
     organization_id = (select private.staff_organization_id())
     or peer_mentor_id = (select private.own_peer_mentor_id())
   );
+comment on policy "Staff read org statuses; mentors read their own" on public.peer_mentor_status is
+  'Coordinators and org admins see every status of the organization; a mentor sees only their own.';
 
 create policy "Staff read org status log; mentors read their own"
   on public.peer_mentor_status_log for select to authenticated
@@ -363,6 +377,8 @@ create policy "Staff read org status log; mentors read their own"
     organization_id = (select private.staff_organization_id())
     or peer_mentor_id = (select private.own_peer_mentor_id())
   );
+comment on policy "Staff read org status log; mentors read their own" on public.peer_mentor_status_log is
+  'Coordinators and org admins see the whole audit log of the organization; a mentor sees their own transitions.';
 
 create policy "Staff read org certifications; mentors read their own"
   on public.peer_mentor_certifications for select to authenticated
@@ -370,6 +386,8 @@ create policy "Staff read org certifications; mentors read their own"
     organization_id = (select private.staff_organization_id())
     or peer_mentor_id = (select private.own_peer_mentor_id())
   );
+comment on policy "Staff read org certifications; mentors read their own" on public.peer_mentor_certifications is
+  'Coordinators and org admins see every certification of the organization; a mentor sees their own.';
 
 ------------------------------------------------------------------------------------------------
 -- 3. Functions
