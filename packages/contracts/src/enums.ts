@@ -39,7 +39,7 @@ export const reasonCodeUsableBy: Readonly<Record<PauseReasonCode, readonly Actor
   health: actorRoles,
   vacation: actorRoles,
   other: actorRoles,
-  coordinator_decision: ['coordinator', 'org_admin', 'system'],
+  coordinator_decision: ['coordinator', 'org_admin'],
   certification_expired: ['system'],
 };
 

@@ -32,34 +32,50 @@ $$;
 comment on function private.claimed_organization_id() is
   'The organization the caller''s JWT selects (app_metadata.organization_id), or null. Grants nothing by itself.';
 
--- auth.uid(), except that claims whose exp has passed identify nobody. PostgREST already
--- rejects expired tokens; this keeps the database safe when claims arrive some other way.
+-- True when the claims carry an exp that is not a future NumericDate. PostgREST already rejects
+-- expired tokens; this keeps the database safe when claims arrive some other way.
+create function private.claims_expired()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(
+    auth.jwt() ? 'exp'
+      and (jsonb_typeof(auth.jwt() -> 'exp') <> 'number'
+           or (auth.jwt() ->> 'exp')::numeric <= extract(epoch from now())),
+    false)
+$$;
+comment on function private.claims_expired() is
+  'Whether the request claims have an exp that has passed (or is not a number): such claims identify nobody.';
+
 create function private.caller_user_id()
 returns uuid
 language sql
 stable
 set search_path = ''
 as $$
-  select case
-    when jsonb_typeof(auth.jwt() -> 'exp') = 'number'
-      and (auth.jwt() ->> 'exp')::numeric <= extract(epoch from now()) then null
-    else auth.uid()
-  end
+  select case when private.claims_expired() then null else auth.uid() end
 $$;
 comment on function private.caller_user_id() is
   'The calling user''s id (JWT sub), or null when there is none or the claims have expired.';
 
--- True for the service role (the scheduler and other trusted back ends): the system actor.
+-- The system actor: the service role (the scheduler and other trusted back ends). Both the
+-- claims and the database role must say so, so claims alone cannot make a session the system.
 create function private.caller_is_system()
 returns boolean
 language sql
 stable
 set search_path = ''
 as $$
-  select coalesce(auth.role() = 'service_role', false)
+  select coalesce(
+    auth.role() = 'service_role'
+      and pg_catalog.current_setting('role', true) = 'service_role'
+      and not private.claims_expired(),
+    false)
 $$;
 comment on function private.caller_is_system() is
-  'True when the request runs with the service role; such a caller acts as the system (actor role system, no user id).';
+  'True when the request runs as the service role (claims and database role) with unexpired claims; such a caller acts as the system (actor role system, no user id).';
 
 -- Security definer: policies on organization_members itself call this, so it must read the
 -- membership table without row-level security (no recursion). It returns only the caller's own row.
@@ -159,7 +175,7 @@ immutable
 set search_path = ''
 as $$
   select case p_reason_code
-    when 'coordinator_decision' then array['coordinator', 'org_admin', 'system']::public.status_actor_role[]
+    when 'coordinator_decision' then array['coordinator', 'org_admin']::public.status_actor_role[]
     when 'certification_expired' then array['system']::public.status_actor_role[]
     else enum_range(null::public.status_actor_role)
   end
@@ -267,7 +283,7 @@ declare
   v_role public.member_role;
 begin
   if private.caller_is_system() then
-    return 'system';
+    return 'system'::public.status_actor_role;
   end if;
   if private.caller_user_id() is null then
     perform private.raise_domain_error('PM401', 'the request carries no valid user id');
@@ -628,6 +644,7 @@ revoke all on all functions in schema private from public;
 grant usage on schema private to authenticated, service_role;
 grant execute on function
   private.claimed_organization_id(),
+  private.claims_expired(),
   private.caller_user_id(),
   private.caller_is_system(),
   private.active_membership_role(),

@@ -1,0 +1,101 @@
+import {
+  actorRoles,
+  domainErrorCatalog,
+  memberRoles,
+  NOTE_MAX_LENGTH,
+  ORGANIZATION_ID_CLAIM,
+  pauseLockingActorRoles,
+  pauseReasonCodes,
+  pauseStatuses,
+  reasonCodeUsableBy,
+} from '@peer-mentor/contracts';
+import { createDb, type Db, userClaims, withCaller } from '@peer-mentor/db';
+import { useTestDatabase } from '@peer-mentor/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The Dart team and every TypeScript package take these values from packages/contracts;
+// the database enforces its own copy. These tests keep the two equal.
+const database = useTestDatabase();
+let db: Db;
+
+beforeAll(() => {
+  db = createDb(database.url, { maxConnections: 2 });
+});
+afterAll(() => db.close());
+
+async function enumLabels(typeName: string): Promise<string[]> {
+  const { rows } = await db.pool.query<{ label: string }>(
+    `select e.enumlabel as label from pg_enum e
+     where e.enumtypid = $1::regtype order by e.enumsortorder`,
+    [typeName],
+  );
+  return rows.map((row) => row.label);
+}
+
+describe('contracts and SQL agree', () => {
+  it('on the enum values, in order', async () => {
+    expect(await enumLabels('public.pause_status')).toEqual([...pauseStatuses]);
+    expect(await enumLabels('public.pause_reason_code')).toEqual([...pauseReasonCodes]);
+    expect(await enumLabels('public.member_role')).toEqual([...memberRoles]);
+    expect(await enumLabels('public.status_actor_role')).toEqual([...actorRoles]);
+  });
+
+  it('on the error catalog: codes, names and messages', async () => {
+    const { rows } = await db.pool.query(
+      'select code, name, message from private.domain_error_catalog() order by code',
+    );
+    const fromContracts = domainErrorCatalog
+      .map(({ code, name, message }) => ({ code, name, message }))
+      .sort((a, b) => a.code.localeCompare(b.code));
+    expect(rows).toEqual(fromContracts);
+  });
+
+  it('every PM code the SQL can raise is catalogued, and every catalogued code is raised somewhere', async () => {
+    const { rows } = await db.pool.query<{ source: string }>(
+      `select p.prosrc as source from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname in ('public', 'private') and p.proname <> 'domain_error_catalog'`,
+    );
+    const raised = new Set(rows.flatMap((row) => row.source.match(/'PM[0-9]{3}'/g) ?? []));
+    const raisedCodes = [...raised].map((literal) => literal.slice(1, -1)).sort();
+    expect(raisedCodes).toEqual(domainErrorCatalog.map((entry) => entry.code).sort());
+  });
+
+  it('on who may use each reason code', async () => {
+    for (const reason of pauseReasonCodes) {
+      const { rows } = await db.pool.query<{ roles: string }>(
+        'select private.reason_code_usable_by($1)::text[] as roles',
+        [reason],
+      );
+      expect(rows[0]?.roles, reason).toEqual([...reasonCodeUsableBy[reason]]);
+    }
+  });
+
+  it('on whose pauses a mentor may not end, and the note length bound', async () => {
+    const { rows } = await db.pool.query(
+      `select private.pause_locking_actor_roles()::text[] as locking,
+              private.note_max_length() as note_max`,
+    );
+    expect(rows[0]).toEqual({ locking: [...pauseLockingActorRoles], note_max: NOTE_MAX_LENGTH });
+  });
+
+  it('on the organization claim key: the database reads exactly the path contracts names', async () => {
+    const orgId = '3b0b2f0e-6a55-4c1e-9a43-0f4c3c2b1a00';
+    const claimed = await withCaller(
+      db.pool,
+      userClaims('5c1d6b2e-8f3a-4b7c-9d2e-1a0b9c8d7e6f', orgId),
+      async (client) =>
+        (await client.query('select private.claimed_organization_id() as org')).rows[0].org,
+    );
+    expect(claimed).toBe(orgId);
+    // The same id under user_metadata (which end users can rewrite) selects nothing.
+    const forged = await withCaller(
+      db.pool,
+      userClaims('5c1d6b2e-8f3a-4b7c-9d2e-1a0b9c8d7e6f', null, {
+        user_metadata: { [ORGANIZATION_ID_CLAIM.property]: orgId },
+      }),
+      async (client) =>
+        (await client.query('select private.claimed_organization_id() as org')).rows[0].org,
+    );
+    expect(forged).toBeNull();
+  });
+});
