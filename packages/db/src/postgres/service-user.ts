@@ -28,6 +28,33 @@ export function handToServiceUser(directory: string): void {
   chownSync(directory, uid, gid);
 }
 
+/**
+ * Throws a clear error when the server's user cannot reach `directory` (every parent must be
+ * searchable by it, e.g. not under a 0700 home directory). A no-op when not root.
+ */
+export function assertServiceUserCanReach(directory: string): void {
+  if (!runningAsRoot) return;
+  try {
+    execFileSync('runuser', [
+      '-u',
+      SERVICE_USER,
+      '--',
+      'test',
+      '-w',
+      directory,
+      '-a',
+      '-x',
+      directory,
+    ]);
+  } catch {
+    throw new Error(
+      `PostgreSQL runs as the "${SERVICE_USER}" user here, and it cannot reach ${directory} ` +
+        '(a parent directory is probably private, like a 0700 home). Use a data directory it can reach, ' +
+        'e.g. --data-dir /var/tmp/peer-mentor-postgres.',
+    );
+  }
+}
+
 /** The command line that runs `program` as the server's user. */
 export function asServiceUser(program: string, args: string[]): [string, string[]] {
   return runningAsRoot

@@ -1,0 +1,293 @@
+import { createHash } from 'node:crypto';
+import type { MemberRole, PauseReasonCode } from '@peer-mentor/contracts';
+import pg from 'pg';
+import { type JwtClaims, serviceRoleClaims, userClaims, withCaller } from '../caller.js';
+
+/** Deterministic ids, so demo logins and links stay the same across resets. */
+export function demoId(key: string): string {
+  const hex = createHash('md5').update(`peer-mentor-demo:${key}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+interface DemoOrganization {
+  key: string;
+  name: string;
+  chapters: Record<string, string>;
+  staff: {
+    key: string;
+    email: string;
+    role: Exclude<MemberRole, 'peer_mentor'>;
+    chapters: string[];
+  }[];
+  mentors: {
+    key: string;
+    name: string;
+    email: string | null;
+    chapters: string[];
+    certifiedUntil: string;
+  }[];
+}
+
+const today = new Date();
+const isoDate = (daysFromToday: number) =>
+  new Date(today.getTime() + daysFromToday * 86_400_000).toISOString().slice(0, 10);
+
+/** Two organizations; mentors in several chapters; chapters with several coordinators. */
+export const demoOrganizations: DemoOrganization[] = [
+  {
+    key: 'hlf',
+    name: 'HLF (demo)',
+    chapters: { oslo: 'Oslo', bergen: 'Bergen', trondheim: 'Trondheim' },
+    staff: [
+      { key: 'hlf-admin', email: 'admin@hlf.demo', role: 'org_admin', chapters: [] },
+      {
+        key: 'hlf-kari',
+        email: 'kari.coordinator@hlf.demo',
+        role: 'coordinator',
+        chapters: ['oslo', 'bergen'],
+      },
+      {
+        key: 'hlf-per',
+        email: 'per.coordinator@hlf.demo',
+        role: 'coordinator',
+        chapters: ['oslo'],
+      },
+      {
+        key: 'hlf-ingrid',
+        email: 'ingrid.coordinator@hlf.demo',
+        role: 'coordinator',
+        chapters: ['trondheim'],
+      },
+    ],
+    mentors: [
+      {
+        key: 'hlf-anna',
+        name: 'Anna Berg',
+        email: 'anna@hlf.demo',
+        chapters: ['oslo'],
+        certifiedUntil: isoDate(300),
+      },
+      {
+        key: 'hlf-jonas',
+        name: 'Jonas Dahl',
+        email: 'jonas@hlf.demo',
+        chapters: ['oslo', 'bergen'],
+        certifiedUntil: isoDate(120),
+      },
+      {
+        key: 'hlf-sofie',
+        name: 'Sofie Lie',
+        email: 'sofie@hlf.demo',
+        chapters: ['bergen'],
+        certifiedUntil: isoDate(45),
+      },
+      {
+        key: 'hlf-magnus',
+        name: 'Magnus Holm',
+        email: 'magnus@hlf.demo',
+        chapters: ['trondheim'],
+        certifiedUntil: isoDate(-3),
+      },
+      {
+        key: 'hlf-emma',
+        name: 'Emma Strand',
+        email: 'emma@hlf.demo',
+        chapters: ['trondheim', 'oslo'],
+        certifiedUntil: isoDate(200),
+      },
+      {
+        key: 'hlf-lars',
+        name: 'Lars Vik (no login yet)',
+        email: null,
+        chapters: ['bergen'],
+        certifiedUntil: isoDate(60),
+      },
+    ],
+  },
+  {
+    key: 'north',
+    name: 'Likeperson Nord (demo)',
+    chapters: { tromso: 'Tromsø', bodo: 'Bodø' },
+    staff: [
+      { key: 'north-admin', email: 'admin@nord.demo', role: 'org_admin', chapters: [] },
+      {
+        key: 'north-siri',
+        email: 'siri.coordinator@nord.demo',
+        role: 'coordinator',
+        chapters: ['tromso', 'bodo'],
+      },
+    ],
+    mentors: [
+      {
+        key: 'north-ola',
+        name: 'Ola Nilsen',
+        email: 'ola@nord.demo',
+        chapters: ['tromso'],
+        certifiedUntil: isoDate(90),
+      },
+      {
+        key: 'north-ida',
+        name: 'Ida Hansen',
+        email: 'ida@nord.demo',
+        chapters: ['bodo'],
+        certifiedUntil: isoDate(30),
+      },
+    ],
+  },
+];
+
+/** Pauses made through the real RPCs, so the demo has a real audit log. */
+const demoPauses: {
+  mentor: string;
+  by: string | 'system';
+  reason: PauseReasonCode;
+  note: string;
+  days: number | null;
+}[] = [
+  { mentor: 'hlf-sofie', by: 'hlf-sofie', reason: 'health', note: 'Short sick leave', days: 14 },
+  {
+    mentor: 'hlf-jonas',
+    by: 'hlf-per',
+    reason: 'coordinator_decision',
+    note: 'Taking a break after a demanding case',
+    days: 30,
+  },
+  {
+    mentor: 'hlf-magnus',
+    by: 'system',
+    reason: 'certification_expired',
+    note: 'Certification expired',
+    days: null,
+  },
+  { mentor: 'north-ida', by: 'north-ida', reason: 'vacation', note: 'Summer holiday', days: 21 },
+];
+
+export interface DemoUser {
+  email: string;
+  userId: string;
+  organization: string;
+  organizationId: string;
+  role: MemberRole;
+  peerMentorId?: string;
+}
+
+/** Everyone who can sign in to the demo, with their organization and role. */
+export function demoUsers(): DemoUser[] {
+  return demoOrganizations.flatMap((org) => [
+    ...org.staff.map((member) => ({
+      email: member.email,
+      userId: demoId(member.key),
+      organization: org.name,
+      organizationId: demoId(org.key),
+      role: member.role,
+    })),
+    ...org.mentors
+      .filter((mentor) => mentor.email !== null)
+      .map((mentor) => ({
+        email: mentor.email as string,
+        userId: demoId(`${mentor.key}-user`),
+        organization: org.name,
+        organizationId: demoId(org.key),
+        role: 'peer_mentor' as const,
+        peerMentorId: demoId(mentor.key),
+      })),
+  ]);
+}
+
+/**
+ * Loads the demo organizations, people and pauses unless they are already there.
+ * Runs as the connecting owner for reference data and through the RPCs for pauses.
+ */
+export async function loadDemoData(databaseUrl: string): Promise<'loaded' | 'already present'> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select 1 from public.organizations where id = $1', [
+      demoId('hlf'),
+    ]);
+    if (rows.length > 0) return 'already present';
+
+    await client.query('begin');
+    for (const user of demoUsers()) {
+      await client.query(
+        `insert into auth.users (id, email, raw_app_meta_data)
+         values ($1, $2, jsonb_build_object('organization_id', $3::text))`,
+        [user.userId, user.email, user.organizationId],
+      );
+    }
+    for (const org of demoOrganizations) {
+      const orgId = demoId(org.key);
+      await client.query('insert into public.organizations (id, name) values ($1, $2)', [
+        orgId,
+        org.name,
+      ]);
+      for (const [key, name] of Object.entries(org.chapters)) {
+        await client.query(
+          'insert into public.chapters (id, organization_id, name) values ($1, $2, $3)',
+          [demoId(`${org.key}-${key}`), orgId, name],
+        );
+      }
+      for (const member of org.staff) {
+        await client.query(
+          'insert into public.organization_members (organization_id, user_id, role) values ($1, $2, $3)',
+          [orgId, demoId(member.key), member.role],
+        );
+        for (const chapter of member.chapters) {
+          await client.query(
+            'insert into public.coordinator_chapters (user_id, chapter_id) values ($1, $2)',
+            [demoId(member.key), demoId(`${org.key}-${chapter}`)],
+          );
+        }
+      }
+      for (const mentor of org.mentors) {
+        const userId = mentor.email === null ? null : demoId(`${mentor.key}-user`);
+        if (userId) {
+          await client.query(
+            `insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'peer_mentor')`,
+            [orgId, userId],
+          );
+        }
+        await client.query(
+          'insert into public.peer_mentors (id, organization_id, user_id, display_name) values ($1, $2, $3, $4)',
+          [demoId(mentor.key), orgId, userId, mentor.name],
+        );
+        for (const chapter of mentor.chapters) {
+          await client.query(
+            'insert into public.peer_mentor_chapters (peer_mentor_id, chapter_id) values ($1, $2)',
+            [demoId(mentor.key), demoId(`${org.key}-${chapter}`)],
+          );
+        }
+        await client.query(
+          'insert into public.peer_mentor_certifications (peer_mentor_id, valid_until) values ($1, $2)',
+          [demoId(mentor.key), mentor.certifiedUntil],
+        );
+      }
+    }
+    await client.query('commit');
+
+    for (const pause of demoPauses) {
+      const org = demoOrganizations.find((candidate) => pause.mentor.startsWith(candidate.key));
+      if (!org) throw new Error(`demo pause for unknown mentor ${pause.mentor}`);
+      const orgId = demoId(org.key);
+      const claims: JwtClaims =
+        pause.by === 'system'
+          ? serviceRoleClaims
+          : userClaims(demoId(pause.by === pause.mentor ? `${pause.by}-user` : pause.by), orgId);
+      await withCaller(client, claims, (caller) =>
+        caller.query('select public.activate_pause($1, $2, $3, $4, $5)', [
+          demoId(pause.mentor),
+          orgId,
+          pause.reason,
+          pause.note,
+          pause.days === null ? null : isoDate(pause.days),
+        ]),
+      );
+    }
+    return 'loaded';
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
