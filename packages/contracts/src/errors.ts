@@ -89,3 +89,12 @@ export function findDomainError(code: string): DomainErrorEntry | undefined {
 export function isDomainErrorCode(code: string): code is DomainErrorCode {
   return byCode.has(code);
 }
+
+/** The error body PostgREST (and our API) sends: `{code, message, details, hint}`. */
+export const PostgrestErrorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.string().nullable(),
+  hint: z.string().nullable(),
+});
+export type PostgrestErrorBody = z.infer<typeof PostgrestErrorBody>;
