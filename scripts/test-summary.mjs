@@ -5,10 +5,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Where suites write their results: PM_TEST_RESULTS_DIR, else <repo>/.test-results. */
 export const resultsDir = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '.test-results',
+  process.env.PM_TEST_RESULTS_DIR ||
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.test-results'),
 );
 
 /** @returns {{ suites: {file: string, passed: number, failed: number, skipped: number}[], passed: number, failed: number, skipped: number }} */
