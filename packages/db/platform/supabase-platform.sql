@@ -53,13 +53,15 @@ create table if not exists auth.users (
 comment on table auth.users is
   'Local stand-in for Supabase Auth''s users table (a subset of its columns).';
 
+-- Like Supabase's own, these are plain SQL functions without a SET clause, so PostgreSQL can
+-- inline them into the queries that call them; they name pg_catalog and auth explicitly.
+--
 -- The verified JWT claims of the current request. PostgREST sets `request.jwt.claims`
 -- transaction-locally; older versions set one `request.jwt.claim.<name>` per claim.
 create or replace function auth.jwt()
 returns jsonb
 language sql
 stable
-set search_path = ''
 as $$
   select coalesce(
     nullif(pg_catalog.current_setting('request.jwt.claim', true), ''),
@@ -71,7 +73,6 @@ create or replace function auth.uid()
 returns uuid
 language sql
 stable
-set search_path = ''
 as $$
   select coalesce(
     nullif(pg_catalog.current_setting('request.jwt.claim.sub', true), ''),
@@ -83,7 +84,6 @@ create or replace function auth.role()
 returns text
 language sql
 stable
-set search_path = ''
 as $$
   select coalesce(
     nullif(pg_catalog.current_setting('request.jwt.claim.role', true), ''),
@@ -95,7 +95,6 @@ create or replace function auth.email()
 returns text
 language sql
 stable
-set search_path = ''
 as $$
   select coalesce(
     nullif(pg_catalog.current_setting('request.jwt.claim.email', true), ''),

@@ -14,20 +14,27 @@
 
 ------------------------------------------------------------------------------------------------
 -- 1. Helpers
+--
+-- PL/pgSQL, not SQL: a SQL function with a SET clause (our fixed search_path) is never inlined,
+-- so PostgreSQL 15 parses and plans its body on every call. PL/pgSQL keeps its plans for the
+-- session, which matters because one RPC evaluates these helpers dozens of times.
 ------------------------------------------------------------------------------------------------
 
 -- The one place that knows the claim key (packages/contracts exports the same key).
 -- A claim that is not a uuid selects nothing instead of failing the query.
 create function private.claimed_organization_id()
 returns uuid
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select case
-    when claim ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then claim::uuid
-  end
-  from (select auth.jwt() -> 'app_metadata' ->> 'organization_id' as claim) as claims
+declare
+  v_claim text := auth.jwt() -> 'app_metadata' ->> 'organization_id';
+begin
+  return case
+    when v_claim ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then v_claim::uuid
+  end;
+end
 $$;
 comment on function private.claimed_organization_id() is
   'The organization the caller''s JWT selects (app_metadata.organization_id), or null. Grants nothing by itself.';
@@ -36,26 +43,34 @@ comment on function private.claimed_organization_id() is
 -- expired tokens; this keeps the database safe when claims arrive some other way.
 create function private.claims_expired()
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(
-    auth.jwt() ? 'exp'
-      and (jsonb_typeof(auth.jwt() -> 'exp') <> 'number'
-           or (auth.jwt() ->> 'exp')::numeric <= extract(epoch from now())),
-    false)
+declare
+  v_claims jsonb := auth.jwt();
+begin
+  return coalesce(
+    v_claims ? 'exp'
+      and case jsonb_typeof(v_claims -> 'exp')
+            when 'number' then (v_claims ->> 'exp')::numeric <= extract(epoch from now())
+            else true
+          end,
+    false);
+end
 $$;
 comment on function private.claims_expired() is
   'Whether the request claims have an exp that has passed (or is not a number): such claims identify nobody.';
 
 create function private.caller_user_id()
 returns uuid
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select case when private.claims_expired() then null else auth.uid() end
+begin
+  return case when private.claims_expired() then null else auth.uid() end;
+end
 $$;
 comment on function private.caller_user_id() is
   'The calling user''s id (JWT sub), or null when there is none or the claims have expired.';
@@ -64,15 +79,17 @@ comment on function private.caller_user_id() is
 -- claims and the database role must say so, so claims alone cannot make a session the system.
 create function private.caller_is_system()
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(
+begin
+  return coalesce(
     auth.role() = 'service_role'
       and pg_catalog.current_setting('role', true) = 'service_role'
       and not private.claims_expired(),
-    false)
+    false);
+end
 $$;
 comment on function private.caller_is_system() is
   'True when the request runs as the service role (claims and database role) with unexpired claims; such a caller acts as the system (actor role system, no user id).';
@@ -81,39 +98,48 @@ comment on function private.caller_is_system() is
 -- membership table without row-level security (no recursion). It returns only the caller's own row.
 create function private.active_membership_role()
 returns public.member_role
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select m.role
+declare
+  v_role public.member_role;
+begin
+  select m.role into v_role
   from public.organization_members m
   where m.organization_id = private.claimed_organization_id()
-    and m.user_id = private.caller_user_id()
+    and m.user_id = private.caller_user_id();
+  return v_role;
+end
 $$;
 comment on function private.active_membership_role() is
   'The caller''s role in the claimed organization, or null without a current membership there.';
 
 create function private.active_organization_id()
 returns uuid
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select case when private.active_membership_role() is not null then private.claimed_organization_id() end
+begin
+  return case when private.active_membership_role() is not null then private.claimed_organization_id() end;
+end
 $$;
 comment on function private.active_organization_id() is
   'The claimed organization when the caller is a current member of it, else null.';
 
 create function private.staff_organization_id()
 returns uuid
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select case
+begin
+  return case
     when private.active_membership_role() in ('coordinator', 'org_admin') then private.claimed_organization_id()
-  end
+  end;
+end
 $$;
 comment on function private.staff_organization_id() is
   'The active organization when the caller is a coordinator or org admin there, else null. Staff read every mentor of it.';
@@ -121,97 +147,94 @@ comment on function private.staff_organization_id() is
 -- Security definer: reads peer_mentors, whose own policy calls this function.
 create function private.own_peer_mentor_id()
 returns uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select pm.id
+declare
+  v_id uuid;
+begin
+  select pm.id into v_id
   from public.peer_mentors pm
   where pm.user_id = private.caller_user_id()
-    and pm.organization_id = private.active_organization_id()
+    and pm.organization_id = private.active_organization_id();
+  return v_id;
+end
 $$;
 comment on function private.own_peer_mentor_id() is
   'The caller''s own peer-mentor id in the active organization, or null.';
 
--- The read rule of every mentor-keyed table, for use outside a policy. The policies spell
--- the same expression with each helper wrapped in (select ...) so it is evaluated once per
--- statement and the organization or mentor index can be used.
-create function private.can_read_peer_mentor(p_organization_id uuid, p_peer_mentor_id uuid)
-returns boolean
-language sql
-stable
-set search_path = ''
-as $$
-  select coalesce(
-    p_organization_id = private.staff_organization_id()
-      or p_peer_mentor_id = private.own_peer_mentor_id(),
-    false)
-$$;
-comment on function private.can_read_peer_mentor(uuid, uuid) is
-  'Whether the caller may see this mentor: staff of its organization, or the mentor themselves.';
-
 create function private.coordinates_peer_mentor(p_user_id uuid, p_peer_mentor_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select
     from public.coordinator_chapters cc
     join public.peer_mentor_chapters pmc on pmc.chapter_id = cc.chapter_id
     where cc.user_id = p_user_id
       and pmc.peer_mentor_id = p_peer_mentor_id
-  )
+  );
+end
 $$;
 comment on function private.coordinates_peer_mentor(uuid, uuid) is
   'Whether the user covers at least one chapter the mentor serves in.';
 
 create function private.reason_code_usable_by(p_reason_code public.pause_reason_code)
 returns public.status_actor_role[]
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select case p_reason_code
+begin
+  return case p_reason_code
     when 'coordinator_decision' then array['coordinator', 'org_admin']::public.status_actor_role[]
     when 'certification_expired' then array['system']::public.status_actor_role[]
     else enum_range(null::public.status_actor_role)
-  end
+  end;
+end
 $$;
 comment on function private.reason_code_usable_by(public.pause_reason_code) is
   'The actors allowed to start a pause with this reason code (packages/contracts: reasonCodeUsableBy).';
 
 create function private.pause_locking_actor_roles()
 returns public.status_actor_role[]
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select array['coordinator', 'org_admin', 'system']::public.status_actor_role[]
+begin
+  return array['coordinator', 'org_admin', 'system']::public.status_actor_role[];
+end
 $$;
 comment on function private.pause_locking_actor_roles() is
   'A pause started by one of these actors can be ended only by a coordinator or org admin (PM423 for the mentor).';
 
 create function private.note_max_length()
 returns integer
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select 1000
+begin
+  return 1000;
+end
 $$;
 comment on function private.note_max_length() is 'Longest accepted note, in characters (also a CHECK on the tables).';
 
 -- The domain-error catalog (packages/contracts: domainErrorCatalog). A test keeps the two equal.
 create function private.domain_error_catalog()
 returns table (code text, name text, message text)
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  values
+begin
+  return query values
     ('PM401', 'not_authenticated', 'not authenticated'),
     ('PM403', 'forbidden', 'not allowed to act on this peer mentor or chapter'),
     ('PM404', 'not_found', 'peer mentor or chapter not found'),
@@ -219,7 +242,8 @@ as $$
     ('PM410', 'not_paused', 'peer mentor is not paused'),
     ('PM412', 'organization_mismatch', 'organization does not match the caller'),
     ('PM422', 'invalid_argument', 'invalid argument'),
-    ('PM423', 'pause_locked', 'this pause can only be ended by a coordinator or an organization admin')
+    ('PM423', 'pause_locked', 'this pause can only be ended by a coordinator or an organization admin');
+end
 $$;
 comment on function private.domain_error_catalog() is
   'Our SQLSTATEs of class PM with their names and messages. Clients switch on the code.';
@@ -273,27 +297,37 @@ $$;
 comment on function private.require_valid_note(text) is 'Raises PM422 when a note is longer than private.note_max_length().';
 
 -- Identity and organization checks shared by every RPC. Returns who is acting.
+-- Security definer: it reads the caller's own membership row directly, without the policy's
+-- helper subqueries; it returns nothing about anyone but the caller.
 create function private.assert_caller_in_organization(p_organization_id uuid)
 returns public.status_actor_role
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 declare
+  v_user_id uuid;
+  v_claimed uuid;
   v_role public.member_role;
 begin
   if private.caller_is_system() then
     return 'system'::public.status_actor_role;
   end if;
-  if private.caller_user_id() is null then
+  v_user_id := private.caller_user_id();
+  if v_user_id is null then
     perform private.raise_domain_error('PM401', 'the request carries no valid user id');
   end if;
-  v_role := private.active_membership_role();
+  v_claimed := private.claimed_organization_id();
+  select m.role into v_role
+  from public.organization_members m
+  where m.organization_id = v_claimed
+    and m.user_id = v_user_id;
   if v_role is null then
     perform private.raise_domain_error('PM412',
       'the JWT claim app_metadata.organization_id does not name an organization you are a current member of');
   end if;
-  if p_organization_id is distinct from private.claimed_organization_id() then
+  if p_organization_id is distinct from v_claimed then
     perform private.raise_domain_error('PM412',
       'p_organization_id differs from the organization selected by your JWT (app_metadata.organization_id)');
   end if;
@@ -307,23 +341,27 @@ comment on function private.assert_caller_in_organization(uuid) is
 -- other advisory-lock users (hashing their own keys) cannot collide with ours.
 create function private.peer_mentor_lock_namespace()
 returns integer
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select 1347767119
+begin
+  return 1347767119;
+end
 $$;
 comment on function private.peer_mentor_lock_namespace() is
   'Key 1 of pg_advisory_xact_lock(key1, key2) for per-mentor status locks; key 2 is hashtext(peer_mentor_id).';
 
 create function private.lock_peer_mentor(p_peer_mentor_id uuid)
 returns void
-language sql
+language plpgsql
 volatile
 set search_path = ''
 as $$
-  select pg_catalog.pg_advisory_xact_lock(
-    private.peer_mentor_lock_namespace(), pg_catalog.hashtext(p_peer_mentor_id::text))
+begin
+  perform pg_catalog.pg_advisory_xact_lock(
+    private.peer_mentor_lock_namespace(), pg_catalog.hashtext(p_peer_mentor_id::text));
+end
 $$;
 comment on function private.lock_peer_mentor(uuid) is
   'Serializes status transitions of one mentor until the end of the transaction, without a table lock.';
@@ -433,6 +471,7 @@ as $$
 declare
   v_actor_role public.status_actor_role;
   v_actor_user_id uuid;
+  v_read record;
   v_today date;
   v_mentor public.peer_mentors;
   v_current public.peer_mentor_status;
@@ -441,26 +480,34 @@ begin
   v_actor_role := private.assert_caller_in_organization(p_organization_id);
   v_actor_user_id := case when v_actor_role <> 'system' then private.caller_user_id() end;
 
-  -- "Not in the past" is read in the organization's calendar.
-  select (now() at time zone o.time_zone)::date into v_today
+  -- Serialize every transition of this mentor; everything below reads committed state.
+  perform private.lock_peer_mentor(p_peer_mentor_id);
+
+  -- One read: the organization's calendar date, the mentor and their status.
+  select (now() at time zone o.time_zone)::date as today, pm as mentor, s as status
+    into v_read
   from public.organizations o
+  left join public.peer_mentors pm
+    on pm.id = p_peer_mentor_id and pm.organization_id = o.id
+  left join public.peer_mentor_status s
+    on s.peer_mentor_id = pm.id
   where o.id = p_organization_id;
+  v_today := v_read.today;
+  v_mentor := v_read.mentor;
+  v_current := v_read.status;
+
+  -- "Not in the past" is read in the organization's calendar.
   if p_expected_end < v_today then
     perform private.raise_domain_error('PM422', format(
       'p_expected_end %s is in the past (today is %s in the organization''s time zone)',
       p_expected_end, v_today));
   end if;
 
-  -- Serialize every transition of this mentor; everything below reads committed state.
-  perform private.lock_peer_mentor(p_peer_mentor_id);
-
-  select pm.* into v_mentor
-  from public.peer_mentors pm
-  where pm.id = p_peer_mentor_id
-    and pm.organization_id = p_organization_id;
   -- Invisible is the same as absent: no existence leak across mentors or organizations.
+  -- This is the read policy's rule for a caller whose organization is already verified:
+  -- staff see every mentor of it, a mentor sees only themselves.
   if v_mentor.id is null
-    or (v_actor_role <> 'system' and not private.can_read_peer_mentor(v_mentor.organization_id, v_mentor.id)) then
+    or (v_actor_role = 'peer_mentor' and v_mentor.user_id is distinct from v_actor_user_id) then
     perform private.raise_domain_error('PM404',
       format('no peer mentor %s visible to you in organization %s', p_peer_mentor_id, p_organization_id));
   end if;
@@ -473,9 +520,6 @@ begin
       format('reason code %s cannot be used by a caller with role %s', p_reason_code, v_actor_role));
   end if;
 
-  select s.* into v_current
-  from public.peer_mentor_status s
-  where s.peer_mentor_id = v_mentor.id;
   if v_current.status = p_to_status then
     perform private.raise_domain_error(
       case p_to_status when 'paused' then 'PM409' else 'PM410' end,

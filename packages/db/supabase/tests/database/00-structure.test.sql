@@ -225,7 +225,7 @@ select function_privs_are('private', function_name, args, 'authenticated', array
 from (values
   ('coordinates_peer_mentor', array['uuid', 'uuid']),
   ('lock_peer_mentor', array['uuid']),
-  ('can_read_peer_mentor', array['uuid', 'uuid'])
+  ('pause_locking_actor_roles', array[]::text[])
 ) as helper (function_name, args)
 order by function_name;
 
@@ -262,9 +262,10 @@ select set_eq(
   $$ values
        (to_regprocedure('private.active_membership_role()')::text),
        (to_regprocedure('private.own_peer_mentor_id()')::text),
+       (to_regprocedure('private.assert_caller_in_organization(uuid)')::text),
        (to_regprocedure('private.transition_peer_mentor_status(public.pause_status, uuid, uuid, public.pause_reason_code, text, date)')::text),
        (to_regprocedure('private.create_peer_mentor_status()')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the transition core and the status-row trigger'
+  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core and the status-row trigger'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',
