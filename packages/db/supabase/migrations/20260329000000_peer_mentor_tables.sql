@@ -124,8 +124,10 @@ create table public.peer_mentor_chapters (
 comment on table public.peer_mentor_chapters is 'The chapters a mentor serves in (a mentor may serve several).';
 create index peer_mentor_chapters_organization_mentor_idx
   on public.peer_mentor_chapters (organization_id, peer_mentor_id);
+-- Also the foreign-key index for the chapter; with peer_mentor_id last, listing a chapter's
+-- mentors is an index-only scan sorted by mentor.
 create index peer_mentor_chapters_chapter_organization_idx
-  on public.peer_mentor_chapters (chapter_id, organization_id);
+  on public.peer_mentor_chapters (chapter_id, organization_id, peer_mentor_id);
 
 create table public.coordinator_chapters (
   user_id uuid not null,
@@ -182,6 +184,10 @@ create index peer_mentor_status_organization_mentor_idx
   on public.peer_mentor_status (organization_id, peer_mentor_id);
 create index peer_mentor_status_paused_by_idx
   on public.peer_mentor_status (paused_by) where paused_by is not null;
+-- The paused mentors of an organization: a small index (pauses are a few percent of the
+-- roster) that a chapter's pause list probes instead of every mentor's status row.
+create index peer_mentor_status_paused_idx
+  on public.peer_mentor_status (organization_id, peer_mentor_id) where status = 'paused';
 
 create table public.peer_mentor_status_log (
   id bigint generated always as identity primary key,

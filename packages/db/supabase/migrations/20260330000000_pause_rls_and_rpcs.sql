@@ -658,6 +658,7 @@ begin
     join public.peer_mentors pm on pm.id = pmc.peer_mentor_id
     where pmc.chapter_id = p_chapter_id
       and pmc.organization_id = p_organization_id
+      and s.organization_id = p_organization_id
       and s.status = 'paused'
     order by s.paused_at, s.peer_mentor_id;
 end
