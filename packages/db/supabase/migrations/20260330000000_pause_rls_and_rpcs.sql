@@ -153,12 +153,17 @@ security definer
 set search_path = ''
 as $$
 declare
+  v_user_id uuid := private.caller_user_id();
+  v_claimed uuid := private.claimed_organization_id();
   v_id uuid;
 begin
   select pm.id into v_id
   from public.peer_mentors pm
-  where pm.user_id = private.caller_user_id()
-    and pm.organization_id = private.active_organization_id();
+  where pm.user_id = v_user_id
+    and pm.organization_id = v_claimed
+    and exists (
+      select from public.organization_members m
+      where m.organization_id = v_claimed and m.user_id = v_user_id);
   return v_id;
 end
 $$;
@@ -649,18 +654,26 @@ begin
       format('no chapter %s in organization %s', p_chapter_id, p_organization_id));
   end if;
 
-  -- Runs with the caller's rights: the status policy applies on top of the filters.
+  -- Runs with the caller's rights: the policies apply on top of the filters. Materialized,
+  -- because under the policies' OR the planner expects one chapter member instead of
+  -- hundreds and would read every member's peer_mentors row; this finds the few paused
+  -- mentors first (index-only scan of the chapter, probes of the small paused index).
   return query
-    select s.peer_mentor_id, pm.display_name, s.reason_code, s.note, s.paused_at, s.paused_by,
-           s.paused_by_role, s.expected_end
-    from public.peer_mentor_chapters pmc
-    join public.peer_mentor_status s on s.peer_mentor_id = pmc.peer_mentor_id
-    join public.peer_mentors pm on pm.id = pmc.peer_mentor_id
-    where pmc.chapter_id = p_chapter_id
-      and pmc.organization_id = p_organization_id
-      and s.organization_id = p_organization_id
-      and s.status = 'paused'
-    order by s.paused_at, s.peer_mentor_id;
+    with paused as materialized (
+      select s.peer_mentor_id, s.reason_code, s.note, s.paused_at, s.paused_by, s.paused_by_role,
+             s.expected_end
+      from public.peer_mentor_chapters pmc
+      join public.peer_mentor_status s on s.peer_mentor_id = pmc.peer_mentor_id
+      where pmc.chapter_id = p_chapter_id
+        and pmc.organization_id = p_organization_id
+        and s.organization_id = p_organization_id
+        and s.status = 'paused'
+    )
+    select p.peer_mentor_id, pm.display_name, p.reason_code, p.note, p.paused_at, p.paused_by,
+           p.paused_by_role, p.expected_end
+    from paused p
+    join public.peer_mentors pm on pm.id = p.peer_mentor_id
+    order by p.paused_at, p.peer_mentor_id;
 end
 $$;
 comment on function public.get_active_pauses_for_chapter(uuid, uuid) is
