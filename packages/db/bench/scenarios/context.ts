@@ -1,0 +1,19 @@
+/** What every scenario needs to run pgbench the same way. */
+export interface BenchContext {
+  /** Directory holding pgbench. */
+  binDir: string;
+  clients: number;
+  threads: number;
+  durationSeconds: number;
+  progress: (line: string) => void;
+}
+
+/** The pgbench settings shared by every run of a scenario. */
+export function pgbenchRun(context: BenchContext) {
+  return {
+    binDir: context.binDir,
+    clients: context.clients,
+    threads: context.threads,
+    durationSeconds: context.durationSeconds,
+  };
+}
