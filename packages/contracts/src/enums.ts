@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /** Whether a peer mentor is currently serving or taking a break. */
 export const pauseStatuses = ['active', 'paused'] as const;
-export const PauseStatus = z.enum(pauseStatuses);
+export const PauseStatus = z.enum(pauseStatuses).meta({
+  description: 'Whether a peer mentor is serving (active) or on a break (paused).',
+});
 export type PauseStatus = z.infer<typeof PauseStatus>;
 
 /**
@@ -17,12 +19,17 @@ export const pauseReasonCodes = [
   'coordinator_decision',
   'certification_expired',
 ] as const;
-export const PauseReasonCode = z.enum(pauseReasonCodes);
+export const PauseReasonCode = z.enum(pauseReasonCodes).meta({
+  description:
+    'Why a mentor is paused. coordinator_decision: coordinators and org admins only; certification_expired: the system only.',
+});
 export type PauseReasonCode = z.infer<typeof PauseReasonCode>;
 
 /** A user's role in an organization (`organization_members.role`). */
 export const memberRoles = ['peer_mentor', 'coordinator', 'org_admin'] as const;
-export const MemberRole = z.enum(memberRoles);
+export const MemberRole = z.enum(memberRoles).meta({
+  description: 'A user’s role in one organization.',
+});
 export type MemberRole = z.infer<typeof MemberRole>;
 
 /**
@@ -30,7 +37,10 @@ export type MemberRole = z.infer<typeof MemberRole>;
  * service role (the nightly scheduler); it has no user id.
  */
 export const actorRoles = [...memberRoles, 'system'] as const;
-export const ActorRole = z.enum(actorRoles);
+export const ActorRole = z.enum(actorRoles).meta({
+  description:
+    'Who made a status transition; system is the service role (the nightly scheduler), with no user id.',
+});
 export type ActorRole = z.infer<typeof ActorRole>;
 
 /** Which actors may start a pause with each reason code. */

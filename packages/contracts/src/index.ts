@@ -1,3 +1,4 @@
+export * from './calendar.js';
 export * from './claims.js';
 export * from './enums.js';
 export * from './errors.js';

@@ -1,5 +1,7 @@
 import {
   actorRoles,
+  DEFAULT_TIME_ZONE,
+  databaseRoles,
   domainErrorCatalog,
   memberRoles,
   NOTE_MAX_LENGTH,
@@ -7,6 +9,7 @@ import {
   pauseLockingActorRoles,
   pauseReasonCodes,
   pauseStatuses,
+  platformErrorCatalog,
   reasonCodeUsableBy,
 } from '@peer-mentor/contracts';
 import { createDb, type Db, userClaims, withCaller } from '@peer-mentor/db';
@@ -76,6 +79,52 @@ describe('contracts and SQL agree', () => {
               private.note_max_length() as note_max`,
     );
     expect(rows[0]).toEqual({ locking: [...pauseLockingActorRoles], note_max: NOTE_MAX_LENGTH });
+  });
+
+  it('on the SQLSTATE behind each condition name of the platform catalog', async () => {
+    for (const entry of platformErrorCatalog.filter(
+      (candidate) => !candidate.code.startsWith('PGRST'),
+    )) {
+      const raised = await db.pool
+        .query(`do $$ begin raise exception using errcode = '${entry.name}'; end $$`)
+        .then(
+          () => 'nothing raised',
+          (error: { code?: string }) => error.code,
+        );
+      expect(raised, entry.name).toBe(entry.code);
+    }
+  });
+
+  it('every condition a function callable by signed-in users raises by name is catalogued', async () => {
+    const { rows } = await db.pool.query<{ source: string }>(
+      `select p.prosrc as source from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname in ('public', 'private')
+         and has_function_privilege('authenticated', p.oid, 'execute')`,
+    );
+    const raised = new Set(
+      rows.flatMap((row) =>
+        [...row.source.matchAll(/errcode = '([a-z_]+)'/g)].map((match) => match[1]),
+      ),
+    );
+    const catalogued = new Set<string>(platformErrorCatalog.map((entry) => entry.name));
+    expect([...raised].filter((name) => !catalogued.has(name!))).toEqual([]);
+    // The lost-race error a client may retry.
+    expect(raised.has('serialization_failure')).toBe(true);
+    expect(
+      platformErrorCatalog.find((entry) => entry.name === 'serialization_failure')?.retryable,
+    ).toBe(true);
+  });
+
+  it('on the API roles and the default time zone of an organization', async () => {
+    const { rows: roles } = await db.pool.query<{ name: string }>(
+      'select rolname as name from pg_roles where rolname = any ($1) order by 1',
+      [[...databaseRoles]],
+    );
+    expect(roles.map((role) => role.name)).toEqual([...databaseRoles].sort());
+    const { rows } = await db.pool.query<{ zone: string }>(
+      `insert into public.organizations (name) values ('Default Zone Org') returning time_zone as zone`,
+    );
+    expect(rows[0]?.zone).toBe(DEFAULT_TIME_ZONE);
   });
 
   it('on the organization claim key: the database reads exactly the path contracts names', async () => {
