@@ -6,6 +6,13 @@ export {
   withCaller,
 } from './caller.js';
 export { type CreateDbOptions, createDb, type Db, type PeerMentorDatabase } from './client.js';
+export {
+  type DemoUser,
+  demoId,
+  demoOrganizations,
+  demoUsers,
+  loadDemoData,
+} from './demo/demo-data.js';
 export { readEnv } from './env.js';
 export {
   applyPlatformLayer,
@@ -16,5 +23,14 @@ export {
   runSupabaseCli,
 } from './migrate.js';
 export { findPostgresBinaries, type PostgresBinaries } from './postgres/binaries.js';
-export { type LocalCluster, startLocalCluster } from './postgres/local-cluster.js';
+export {
+  type EmbeddedServer,
+  type EmbeddedServerOptions,
+  startEmbeddedServer,
+} from './postgres/embedded.js';
+export {
+  freeLoopbackPort,
+  type LocalCluster,
+  startLocalCluster,
+} from './postgres/local-cluster.js';
 export * from './schema.js';

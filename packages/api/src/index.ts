@@ -1,0 +1,35 @@
+/**
+ * Starts the API (`pnpm --filter @peer-mentor/api start`): configuration from the environment
+ * (see src/env.ts), a bounded pool, the app on API_HOST:API_PORT (127.0.0.1:54321 by default).
+ * SIGINT/SIGTERM stop it gracefully: no new connections, requests in flight finish, then the
+ * pool closes.
+ */
+import { createApp } from './app.js';
+import { configFromEnv, readApiEnv } from './env.js';
+import { createLogger } from './logging/logger.js';
+import { createApiPool } from './pool.js';
+import { listen } from './server.js';
+
+const env = readApiEnv();
+const logger = createLogger(env.LOG_LEVEL);
+const pool = createApiPool(
+  env.DATABASE_URL,
+  { max: env.DB_POOL_MAX, acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS },
+  logger,
+);
+const app = createApp({ pool, config: configFromEnv(env), logger });
+const server = await listen(app, { host: env.API_HOST, port: env.API_PORT });
+logger.info({ url: server.url }, 'listening');
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping: draining requests');
+  await server.close();
+  await pool.end();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));
