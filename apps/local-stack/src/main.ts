@@ -73,9 +73,11 @@ function stopAll(): Promise<void> {
 async function main() {
   const apiPort = port('port', flags.port);
   const dataDir = path.resolve(flags['data-dir']);
-  // Ctrl-C from here on stops what has started so far, then exits 0.
+  // Ctrl-C from here on stops what has started so far, then exits 0. `on`, not `once`: tsx
+  // relays the terminal's signal only to a child that still listens for it, and a second
+  // Ctrl-C while stopping must not kill the process halfway (stopAll runs once).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       step(`${signal}: shutting down`);
       void stopAll().then(
         () => {

@@ -31,5 +31,7 @@ async function stop(signal: string) {
   logger.info('stopped');
   process.exit(0);
 }
-process.once('SIGINT', () => void stop('SIGINT'));
-process.once('SIGTERM', () => void stop('SIGTERM'));
+// `on`, not `once`: a launcher such as tsx relays the terminal's signal only to a child that
+// still listens for it; stop() runs once however often the signal comes.
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -264,8 +264,16 @@ select set_eq(
        (to_regprocedure('private.own_peer_mentor_id()')::text),
        (to_regprocedure('private.assert_caller_in_organization(uuid)')::text),
        (to_regprocedure('private.transition_peer_mentor_status(public.pause_status, uuid, uuid, public.pause_reason_code, text, date)')::text),
-       (to_regprocedure('private.create_peer_mentor_status()')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core and the status-row trigger'
+       (to_regprocedure('private.create_peer_mentor_status()')::text),
+       -- The outbox dispatcher's functions (20260401000000): nobody holds a privilege on
+       -- private.status_change_outbox, so these are the only ways to change it.
+       (to_regprocedure('private.claim_status_changes(text, integer, integer)')::text),
+       (to_regprocedure('private.mark_status_change_delivered(uuid, uuid)')::text),
+       (to_regprocedure('private.retry_status_change_later(uuid, uuid, integer, text)')::text),
+       (to_regprocedure('private.release_status_change(uuid, uuid, integer, text)')::text),
+       (to_regprocedure('private.park_status_change(uuid, uuid, text)')::text),
+       (to_regprocedure('private.requeue_parked_status_changes(uuid[])')::text) $$,
+  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core, the status-row trigger and the outbox functions'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',

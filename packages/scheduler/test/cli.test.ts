@@ -1,0 +1,90 @@
+/**
+ * The runnable commands, as an operator runs them: `cli.ts dispatch --once`, `outbox parked`
+ * and `outbox requeue`, in a child process configured only through the environment.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDb, type Db } from '@peer-mentor/db';
+import { useTestDatabase } from '@peer-mentor/db/testing';
+import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMentors, outbox, transition } from './support/world.js';
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const database = useTestDatabase();
+let db: Db;
+let fake: FakeDataverseServer;
+
+beforeAll(async () => {
+  db = createDb(database.url, { maxConnections: 4 });
+  fake = await FakeDataverseServer.start();
+});
+afterAll(async () => {
+  await fake.close();
+  await db.close();
+});
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      path.join(packageRoot, 'node_modules', '.bin', 'tsx'),
+      ['--conditions=@peer-mentor/source', 'src/cli.ts', ...args],
+      {
+        cwd: packageRoot,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: database.url,
+          DISPATCH_RETRY_BASE_MS: '10',
+          ...fake.env(),
+        },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('scheduler CLI', () => {
+  it('dispatch --once sends what is due, parks what the CRM refuses, and exits 2 to say so', async () => {
+    const { organizationId, mentorIds } = await createMentors(db.pool, 3);
+    await transition(db.pool, organizationId, mentorIds, 2);
+    const [refused] = mentorIds as [string];
+    fake.inject(
+      { type: 'status', status: 400, message: 'Invalid value' },
+      { peerMentorId: refused },
+    );
+
+    const run = await cli(['dispatch', '--once']);
+    expect(run.code, run.stderr).toBe(2);
+    const finished = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((entry) => entry.message === 'outbox dispatch finished');
+    expect(finished).toMatchObject({ delivered: 4, parked: 1 });
+    expect((await outbox(db.pool)).filter((row) => row.delivered)).toHaveLength(4);
+
+    const parked = await cli(['outbox', 'parked']);
+    expect(parked.code, parked.stderr).toBe(0);
+    expect(parked.stdout).toContain(refused);
+    expect(parked.stdout).toContain('1 parked event(s)');
+
+    fake.clearFaults();
+    const requeue = await cli(['outbox', 'requeue', '--all']);
+    expect(requeue.stdout).toContain('1 of 1 event(s) requeued');
+    const again = await cli(['dispatch', '--once']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(fake.appliedVersions(refused)).toEqual([1, 2]);
+    expect((await outbox(db.pool)).every((row) => row.delivered)).toBe(true);
+  });
+
+  it('prints its usage and exits 64 for an unknown command', async () => {
+    const run = await cli(['dispatch', 'now']);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toContain('usage:');
+  });
+});

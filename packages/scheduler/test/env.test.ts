@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { readSchedulerEnv } from '../src/index.js';
+
+const dynamicsOn = {
+  DYNAMICS_SYNC_ENABLED: 'true',
+  DYNAMICS_BASE_URL: 'https://contoso.crm4.dynamics.com',
+  DYNAMICS_TENANT_ID: 'tenant',
+  DYNAMICS_CLIENT_ID: 'client',
+  DYNAMICS_CLIENT_SECRET: 'secret',
+};
+
+describe('readSchedulerEnv', () => {
+  it('has the documented dispatch defaults, with sync switched off unless configured', () => {
+    const env = readSchedulerEnv({
+      DATABASE_URL: 'postgres://localhost/app',
+      DISPATCH_CLAIMANT: 'worker-1',
+    });
+    expect(env).toEqual({
+      databaseUrl: 'postgres://localhost/app',
+      dispatch: {
+        concurrency: 8,
+        batchSize: 8,
+        leaseSeconds: 120,
+        maxAttempts: 12,
+        retryBaseMs: 5_000,
+        retryMaxMs: 900_000,
+        idleDelayMs: 2_000,
+        claimant: 'worker-1',
+      },
+      dynamics: { enabled: false },
+    });
+  });
+
+  it('sends as many events at once as the Dynamics client may have requests in flight', () => {
+    const env = readSchedulerEnv({ ...dynamicsOn, DYNAMICS_MAX_CONCURRENCY: '5' });
+    expect(env.dispatch).toMatchObject({ concurrency: 5, batchSize: 5 });
+    expect(
+      readSchedulerEnv({ ...dynamicsOn, DISPATCH_CONCURRENCY: '3' }).dispatch.concurrency,
+    ).toBe(3);
+  });
+
+  it('names the claimant after the host and process by default', () => {
+    expect(readSchedulerEnv({}).dispatch.claimant).toMatch(new RegExp(`:${process.pid}$`));
+  });
+
+  it('rejects values outside their bounds, naming the variable', () => {
+    expect(() => readSchedulerEnv({ DISPATCH_LEASE_SECONDS: '5' })).toThrow(
+      /DISPATCH_LEASE_SECONDS/,
+    );
+    expect(() => readSchedulerEnv({ DISPATCH_MAX_ATTEMPTS: 'many' })).toThrow(
+      /DISPATCH_MAX_ATTEMPTS/,
+    );
+    expect(() => readSchedulerEnv({ DYNAMICS_SYNC_ENABLED: 'true' })).toThrow(/DYNAMICS_BASE_URL/);
+  });
+});
