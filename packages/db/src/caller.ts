@@ -34,28 +34,50 @@ export const serviceRoleClaims: JwtClaims = { role: 'service_role' };
 
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
+/** Per-transaction settings applied together with the caller, in the same statement. */
+export interface CallerTransactionOptions {
+  /** `statement_timeout` for this transaction, in milliseconds. */
+  statementTimeoutMs?: number;
+  /** Run the transaction READ ONLY (PostgREST does for GET and for STABLE functions). */
+  readOnly?: boolean;
+}
+
 /**
  * Runs `work` in one transaction as the caller the claims describe, the way PostgREST runs a
- * request: `role` and `request.jwt.claims` are set transaction-locally, so row-level security
- * and function grants apply, and nothing leaks to the next use of the connection.
+ * request: `role`, `request.jwt.claims` and any per-request settings are set
+ * transaction-locally in one statement, so row-level security and function grants apply, and
+ * nothing leaks to the next use of the connection.
  */
 export async function withCaller<T>(
   db: Queryable,
   claims: JwtClaims,
   work: (client: pg.PoolClient | pg.Client) => Promise<T>,
+  options: CallerTransactionOptions = {},
 ): Promise<T> {
   if (!databaseRoles.includes(claims.role)) {
     throw new Error(`unknown database role in claims: ${String(claims.role)}`);
   }
+  const settings: [string, string][] = [
+    ['role', claims.role],
+    ['request.jwt.claims', JSON.stringify(claims)],
+  ];
+  if (options.statementTimeoutMs !== undefined) {
+    settings.push([
+      'statement_timeout',
+      String(Math.max(0, Math.trunc(options.statementTimeoutMs))),
+    ]);
+  }
+  if (options.readOnly) settings.push(['transaction_read_only', 'on']);
+  const setConfig = `select ${settings
+    .map((_, index) => `set_config($${2 * index + 1}, $${2 * index + 2}, true)`)
+    .join(', ')}`;
+
   const isPool = db instanceof pg.Pool;
   const client = isPool ? await db.connect() : db;
   try {
     await client.query('begin');
     try {
-      await client.query(
-        "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
-        [claims.role, JSON.stringify(claims)],
-      );
+      await client.query(setConfig, settings.flat());
       const result = await work(client);
       await client.query('commit');
       return result;

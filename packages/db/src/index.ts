@@ -1,5 +1,6 @@
 export {
   anonClaims,
+  type CallerTransactionOptions,
   type JwtClaims,
   serviceRoleClaims,
   userClaims,

@@ -48,6 +48,28 @@ describe('withCaller', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('applies a statement timeout and read-only mode for that transaction only, as PostgREST does', async () => {
+    const claims = userClaims('11111111-1111-4111-8111-111111111111', null);
+    await expect(
+      withCaller(db.pool, claims, (client) => client.query('select pg_sleep(2)'), {
+        statementTimeoutMs: 50,
+      }),
+    ).rejects.toMatchObject({ code: '57014' });
+    await expect(
+      withCaller(
+        db.pool,
+        { role: 'service_role' },
+        (client) => client.query("insert into public.organizations (name) values ('Read Only')"),
+        { readOnly: true },
+      ),
+    ).rejects.toMatchObject({ code: '25006' });
+    // The same (only) connection is back to the server's defaults afterwards.
+    const { rows } = await db.pool.query(
+      "select current_setting('statement_timeout') as timeout, current_setting('transaction_read_only') as read_only",
+    );
+    expect(rows[0]).toEqual({ timeout: '0', read_only: 'off' });
+  });
+
   it('refuses claims that name no API role instead of running as the connecting role', async () => {
     await expect(
       withCaller(db.pool, { role: 'postgres' } as never, () => Promise.resolve()),

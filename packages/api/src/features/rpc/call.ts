@@ -101,20 +101,20 @@ async function execute(
   const client = await acquire(pool);
   let broken: Error | undefined;
   try {
-    return await withCaller(client, call.caller.claims, async (tx) => {
-      await tx.query(
-        call.readOnly
-          ? "select set_config('statement_timeout', $1, true), set_config('transaction_read_only', 'on', true)"
-          : "select set_config('statement_timeout', $1, true)",
-        [String(call.statementTimeoutMs)],
-      );
-      const { rows } = await tx.query<RpcResult>({
-        name: statement.name,
-        text: statement.text,
-        values: keys.length === 0 ? [] : [JSON.stringify(call.args)],
-      });
-      return rows[0] as RpcResult;
-    });
+    return await withCaller(
+      client,
+      call.caller.claims,
+      async (tx) => {
+        const { rows } = await tx.query<RpcResult>({
+          name: statement.name,
+          text: statement.text,
+          values: keys.length === 0 ? [] : [JSON.stringify(call.args)],
+        });
+        return rows[0] as RpcResult;
+      },
+      // Set with the role and claims, in the same statement (as PostgREST does).
+      { statementTimeoutMs: call.statementTimeoutMs, readOnly: call.readOnly },
+    );
   } catch (error) {
     // A connection that failed below SQL (reset, terminated) must not go back to the pool.
     if (!(error instanceof pg.DatabaseError)) broken = error as Error;
