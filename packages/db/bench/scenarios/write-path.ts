@@ -28,6 +28,57 @@ export function writePathScript(mentorsPerClient: number): string {
   ]);
 }
 
+/**
+ * The like-for-like baseline: the same writes one transition makes (status row, log row and
+ * outbox event in one statement, with their indexes, foreign keys and checks), run by the
+ * table owner as plain SQL, without the RPC's authorization, validation and advisory lock.
+ * Same transaction shape as the RPC script (begin, the same claims set_config, one
+ * statement, commit), same clients, same mentors.
+ */
+export function plainWritesScript(mentorsPerClient: number): string {
+  const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
+  const organizationId = benchId('organization', WRITE_ORGANIZATION);
+  return pgbenchScript([
+    '\\set step :step + 1',
+    `\\set mentor_key ${ID_KEY_OFFSET} + :client_id * ${mentorsPerClient} + ((:step - 1) / 2) % ${mentorsPerClient} + 1`,
+    ...postgrestTransaction(
+      {
+        ...benchClaims(pgbenchId('mentorUser', 'mentor_key'), organizationId),
+        role: 'service_role',
+      },
+      [
+        `with updated as (
+  update public.peer_mentor_status s
+  set status = case s.status when 'active' then 'paused' else 'active' end::public.pause_status,
+      reason_code = case s.status when 'active' then 'personal' end::public.pause_reason_code,
+      paused_at = case s.status when 'active' then now() end,
+      paused_by_role = case s.status when 'active' then 'peer_mentor' end::public.status_actor_role,
+      version = s.version + 1,
+      updated_at = now()
+  where s.peer_mentor_id = ${mentor}
+  returning s.*
+), logged as (
+  insert into public.peer_mentor_status_log (peer_mentor_id, organization_id, from_status, to_status,
+    reason_code, actor_role, actor_user_id, version)
+  select u.peer_mentor_id, u.organization_id,
+         case u.status when 'paused' then 'active' else 'paused' end::public.pause_status, u.status,
+         u.reason_code, 'system', null, u.version
+  from updated u
+), queued as (
+  insert into private.status_change_outbox (peer_mentor_id, organization_id, status_version, payload)
+  select u.peer_mentor_id, u.organization_id, u.version,
+         jsonb_build_object('peer_mentor_id', u.peer_mentor_id, 'status', u.status, 'version', u.version)
+  from updated u
+)
+select u.status, u.version from updated u;`,
+      ],
+    ).map((line) =>
+      // The owner runs it: no role switch, but the same set_config round trip as the RPC.
+      line.replace("set_config('role', 'service_role', true), ", ''),
+    ),
+  ]);
+}
+
 function countLogRows(url: string): Promise<number> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ n: number }>(
@@ -70,6 +121,16 @@ export async function runWritePath(
     defines: { step: 0 },
   });
   const transitionsLogged = (await countLogRows(urls.roster)) - logRowsBefore;
+  context.progress(
+    `write path: the same writes as plain SQL by the owner (no checks, no lock), ${context.durationSeconds} s`,
+  );
+  const plainScript = plainWritesScript(mentorsPerClient);
+  const plain = await runPgbench({
+    ...pgbenchRun(context),
+    databaseUrl: urls.roster,
+    workload: { kind: 'script', name: 'write-path-plain', text: plainScript },
+    defines: { step: 0 },
+  });
 
   return {
     metrics: [
@@ -79,8 +140,11 @@ export async function runWritePath(
         comparison: '>=',
         limit: 1,
       }),
+      metric('plain-SQL writes transactions/s', plain.summary.tps, 'tx/s'),
+      metric('ratio RPC ÷ plain-SQL writes (tx/s)', rpc.summary.tps / plain.summary.tps, 'ratio'),
       ...latencyMetrics('RPC', rpc.latency),
       ...latencyMetrics('-N', baseline.latency),
+      ...latencyMetrics('plain-SQL writes', plain.latency),
     ],
     details: {
       mentors,
@@ -89,7 +153,9 @@ export async function runWritePath(
       transitionsLogged,
       rpc,
       baseline,
+      plain,
       script,
+      plainScript,
     },
   };
 }
