@@ -1,5 +1,4 @@
-import { ORGANIZATION_ID_CLAIM } from '@peer-mentor/contracts';
-import type { JwtClaims } from '@peer-mentor/db';
+import { type JwtClaims, userClaims } from '@peer-mentor/db';
 import { SignJWT } from 'jose';
 
 // Tokens signed with the legacy shared secret (HS256), shaped like Supabase's: for the local
@@ -35,18 +34,11 @@ export function userTokenClaims(
   organizationId: string | null,
   extra: Partial<JwtClaims> = {},
 ): JwtClaims {
-  return {
-    role: 'authenticated',
-    aud: 'authenticated',
-    sub: userId,
-    app_metadata:
-      organizationId === null ? {} : { [ORGANIZATION_ID_CLAIM.property]: organizationId },
-    user_metadata: {},
-    ...extra,
-  };
+  // The claim shape is db's userClaims; the token's own iat/exp come from signToken.
+  const { exp: _exp, ...claims } = userClaims(userId, organizationId);
+  return { ...claims, user_metadata: {}, ...extra };
 }
 
-/** An access token for a user acting in one organization. */
 export function signUserToken(
   secret: string,
   userId: string,
