@@ -37,6 +37,7 @@ export function writePathScript(mentorsPerClient: number): string {
  */
 export function plainWritesScript(mentorsPerClient: number): string {
   const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
+  const user = sqlLiteral(pgbenchId('mentorUser', 'mentor_key'));
   const organizationId = benchId('organization', WRITE_ORGANIZATION);
   return pgbenchScript([
     '\\set step :step + 1',
@@ -51,8 +52,11 @@ export function plainWritesScript(mentorsPerClient: number): string {
   update public.peer_mentor_status s
   set status = case s.status when 'active' then 'paused' else 'active' end::public.pause_status,
       reason_code = case s.status when 'active' then 'personal' end::public.pause_reason_code,
+      note = null,
       paused_at = case s.status when 'active' then now() end,
+      paused_by = case s.status when 'active' then ${user}::uuid end,
       paused_by_role = case s.status when 'active' then 'peer_mentor' end::public.status_actor_role,
+      expected_end = null,
       version = s.version + 1,
       updated_at = now()
   where s.peer_mentor_id = ${mentor}
@@ -62,7 +66,7 @@ export function plainWritesScript(mentorsPerClient: number): string {
     reason_code, actor_role, actor_user_id, version)
   select u.peer_mentor_id, u.organization_id,
          case u.status when 'paused' then 'active' else 'paused' end::public.pause_status, u.status,
-         u.reason_code, 'system', null, u.version
+         u.reason_code, 'peer_mentor', ${user}::uuid, u.version
   from updated u
 ), queued as (
   insert into private.status_change_outbox (peer_mentor_id, organization_id, status_version, payload)
