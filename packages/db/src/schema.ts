@@ -207,6 +207,11 @@ export const peerMentorCertifications = pgTable(
       .$default(() => sql`default`),
     validUntil: date('valid_until', { mode: 'string' }).notNull(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    // The nightly expiry job's marker (20260402000000_nightly_jobs.sql): the valid_until whose
+    // expiry it handled, the run date, and 'paused' or 'deferred'. Written by the job only.
+    expiryHandledFor: date('expiry_handled_for', { mode: 'string' }),
+    expiryHandledOn: date('expiry_handled_on', { mode: 'string' }),
+    expiryOutcome: text('expiry_outcome', { enum: ['paused', 'deferred'] }),
   },
   (table) => [
     foreignKey({

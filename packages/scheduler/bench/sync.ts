@@ -10,10 +10,8 @@
  * not fatal. Server: DATABASE_URL when set (a database pm_bench_sync is created and dropped on
  * it), otherwise a throwaway cluster from the machine's binaries.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDb, serviceRoleClaims, withCaller } from '@peer-mentor/db';
 import { createTemplateDatabase, dropDatabase, startTestServer } from '@peer-mentor/db/testing';
 import {
@@ -25,6 +23,13 @@ import {
 import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
 import { readSchedulerEnv } from '../src/env.js';
 import { createOutboxStore, OutboxDispatcher } from '../src/index.js';
+import {
+  benchReportFile,
+  createProgress,
+  machineInfo,
+  printTable,
+  writeBenchReport,
+} from './support.js';
 
 const MENTORS = 2_000;
 const TRANSITIONS_PER_MENTOR = 5;
@@ -32,20 +37,8 @@ const EVENTS = MENTORS * TRANSITIONS_PER_MENTOR;
 const LATENCY_MS = 50;
 const TARGET_RATIO = 0.8;
 const DATABASE = 'pm_bench_sync';
-const reportFile = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '.bench-results',
-  'sync.json',
-);
-
-const started = performance.now();
-const progress = (line: string) => {
-  const elapsed = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
-  console.log(`[sync bench ${elapsed}s] ${line}`);
-};
+const reportFile = benchReportFile('sync');
+const progress = createProgress('sync');
 
 /** Counts answered pushes and their durations, for progress and latency figures. */
 function measured(client: DynamicsPortalClient, durations: number[]): DynamicsPortalClient {
@@ -156,7 +149,6 @@ async function main(): Promise<number> {
     const bound = cap / (LATENCY_MS / 1000);
     const ratio = throughput / bound;
     const sorted = [...durations].sort((a, b) => a - b);
-    const loadAfter = os.loadavg();
     const figures = {
       events: EVENTS,
       delivered,
@@ -194,38 +186,21 @@ async function main(): Promise<number> {
       ['peak requests in flight at the fake', String(fake.peakConcurrentRequests), `≤ ${cap}`],
       ['result', figures.pass ? 'pass' : 'FAIL', ''],
     ];
-    const width = [0, 1, 2].map((column) =>
-      Math.max(...rowsOut.map((row) => row[column]!.length), 6),
-    );
-    console.log('\nsync benchmark (dispatcher → fake Dataverse, 50 ms per request)');
-    console.log(['metric', 'value', 'target'].map((h, i) => h.padEnd(width[i]!)).join('  '));
-    console.log(width.map((w) => '-'.repeat(w)).join('  '));
-    for (const row of rowsOut) console.log(row.map((cell, i) => cell.padEnd(width[i]!)).join('  '));
+    printTable('sync benchmark (dispatcher → fake Dataverse, 50 ms per request)', [
+      ['metric', 'value', 'target'],
+      ...rowsOut,
+    ]);
 
-    const machine = {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
-      node: process.version,
-      loadAverageBefore: loadBefore.map((value) => Number(value.toFixed(2))),
-      loadAverageAfter: loadAfter.map((value) => Number(value.toFixed(2))),
-      note: 'shared machine; the database, the dispatcher and the fake server run on it together',
-    };
-    mkdirSync(path.dirname(reportFile), { recursive: true });
-    writeFileSync(
-      reportFile,
-      `${JSON.stringify(
-        {
-          benchmark: 'sync',
-          at: new Date().toISOString(),
-          settings: { ...settings, clientCap: cap, latencyMs: LATENCY_MS, mentors: MENTORS },
-          figures,
-          machine,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    writeBenchReport(reportFile, {
+      benchmark: 'sync',
+      at: new Date().toISOString(),
+      settings: { ...settings, clientCap: cap, latencyMs: LATENCY_MS, mentors: MENTORS },
+      figures,
+      machine: machineInfo(
+        loadBefore,
+        'shared machine; the database, the dispatcher and the fake server run on it together',
+      ),
+    });
     progress(`report written to ${path.relative(process.cwd(), reportFile)}`);
     await dropDatabase(server.adminUrl, DATABASE);
     return 0;

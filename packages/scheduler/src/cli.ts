@@ -1,24 +1,60 @@
 /**
  * The scheduler's command line.
  *
+ *   cli.ts run <job>... [--date YYYY-MM-DD] [--batch-size N] [--rerun]
+ *                                          run nightly jobs now, with a progress display
+ *                                          (jobs: scheduled-resume, certification-expiry,
+ *                                          outbox-purge, or nightly for all three)
+ *   cli.ts serve                           the long-running host: nightly jobs on their croner
+ *                                          schedule, the outbox dispatcher on its interval
+ *   cli.ts runs [--limit N]                the latest run summaries (owner connection)
  *   cli.ts dispatch [--once | --watch]     send the outbox to Dynamics (default --watch)
  *   cli.ts outbox parked                   list parked events (owner connection)
  *   cli.ts outbox requeue <event-id>...    make parked events due again
  *   cli.ts outbox requeue --all
  *
- * Configuration: DATABASE_URL, DISPATCH_* and DYNAMICS_* (see README.md).
+ * Configuration: DATABASE_URL, SCHEDULER_*, DISPATCH_* and DYNAMICS_* (see README.md).
  */
 import { parseArgs } from 'node:util';
 import { createDb } from '@peer-mentor/db';
 import { jsonLineLogger } from '@peer-mentor/dynamics-client';
 import { readSchedulerEnv } from './env.js';
 import { runDispatchCommand } from './hosts/node/dispatch.js';
+import { hostLabel, runNightlyJobs } from './hosts/node/nightly.js';
+import { createProgressDisplay } from './hosts/node/progress.js';
+import { startSchedulerService } from './hosts/node/service.js';
 import { listParkedEvents, requeueParkedEvents } from './jobs/dispatch-outbox/index.js';
+import {
+  isNightlyJob,
+  listRecentRuns,
+  type NightlyJob,
+  nightlyJobs,
+} from './jobs/nightly/index.js';
 
 const usage = `usage:
+  cli.ts run <job>... [--date YYYY-MM-DD] [--batch-size N] [--rerun]
+         jobs: ${nightlyJobs.join(', ')}, or nightly (all three)
+  cli.ts serve
+  cli.ts runs [--limit N]
   cli.ts dispatch [--once | --watch]
   cli.ts outbox parked
   cli.ts outbox requeue <event-id>... | --all`;
+
+function isCalendarDate(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return (
+    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+    !Number.isNaN(date.getTime()) &&
+    date.toISOString().startsWith(value)
+  );
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -28,10 +64,87 @@ async function main(argv: string[]): Promise<number> {
       once: { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      date: { type: 'string' },
+      'batch-size': { type: 'string' },
+      rerun: { type: 'boolean', default: false },
+      limit: { type: 'string' },
     },
   });
   const [command, subcommand, ...rest] = positionals;
   const env = readSchedulerEnv();
+
+  if (command === 'run' && subcommand !== undefined) {
+    const named = positionals.slice(1);
+    const jobs: NightlyJob[] = named.includes('nightly')
+      ? [...nightlyJobs]
+      : named.filter(isNightlyJob);
+    const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+    if (
+      jobs.length === 0 ||
+      named.some((name) => name !== 'nightly' && !isNightlyJob(name)) ||
+      (values.date !== undefined && !isCalendarDate(values.date)) ||
+      (batchSize !== undefined &&
+        !(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 2000))
+    ) {
+      console.error(usage);
+      return 64;
+    }
+    if (!env.databaseUrl) throw new Error('DATABASE_URL is not set');
+    const db = createDb(env.databaseUrl, { maxConnections: 2 });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const progress = createProgressDisplay(process.stderr, process.stderr.isTTY === true);
+    try {
+      const result = await runNightlyJobs(
+        db.pool,
+        env.nightly,
+        {
+          jobs,
+          runDate: values.date ?? null,
+          rerun: values.rerun,
+          host: hostLabel('cli'),
+          ...(batchSize === undefined ? {} : { batchSize }),
+        },
+        { signal: stop.signal, onBatch: (report) => progress.batch(report) },
+      );
+      progress.finish(result);
+      console.log(JSON.stringify({ message: 'nightly jobs finished', ...result }));
+      if (!result.done) return 130;
+      return result.errors > 0 ? 2 : 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await db.close();
+    }
+  }
+
+  if (command === 'serve' && subcommand === undefined) {
+    const service = startSchedulerService({ env, logger: jsonLineLogger });
+    const signal = await waitForSignal();
+    jsonLineLogger.info('scheduler service stopping', { signal });
+    await service.stop();
+    return 0;
+  }
+
+  if (command === 'runs' && subcommand === undefined) {
+    const limit = values.limit === undefined ? 20 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      console.error(usage);
+      return 64;
+    }
+    if (!env.databaseUrl) throw new Error('DATABASE_URL is not set');
+    const db = createDb(env.databaseUrl, { maxConnections: 1 });
+    try {
+      const runs = await listRecentRuns(db.pool, limit);
+      console.table(runs);
+      console.log(`${runs.length} run(s)`);
+      return 0;
+    } finally {
+      await db.close();
+    }
+  }
 
   if (command === 'dispatch' && subcommand === undefined && !(values.once && values.watch)) {
     const summary = await runDispatchCommand({

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { type DynamicsConfig, readDynamicsConfig } from '@peer-mentor/dynamics-client';
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 // The scheduler's environment, parsed in one place: nothing else in the package reads
@@ -27,6 +28,16 @@ const EnvSchema = z.object({
   DISPATCH_IDLE_DELAY_MS: integer(10, 600_000, 2_000),
   /** Names this dispatcher in claims (claimed_by); default <host>:<pid>. */
   DISPATCH_CLAIMANT: optional(z.string().min(1).max(200)),
+  /** When the long-running process starts the nightly jobs (croner pattern). */
+  SCHEDULER_NIGHTLY_CRON: z.preprocess(unset, z.string().min(1).default('15 2 * * *')),
+  /** The time zone SCHEDULER_NIGHTLY_CRON is read in (run dates follow each organization's). */
+  SCHEDULER_TIME_ZONE: z.preprocess(unset, z.string().min(1).default('Europe/Oslo')),
+  /** Mentors (or outbox events) per batch; each batch is one transaction. */
+  SCHEDULER_BATCH_SIZE: integer(1, 2000, 500),
+  /** Delivered outbox events older than this many days are purged. */
+  SCHEDULER_OUTBOX_RETENTION_DAYS: integer(1, 3650, 30),
+  /** The long-running process sends due outbox events this often. */
+  SCHEDULER_DISPATCH_EVERY_SECONDS: integer(1, 3600, 15),
 });
 
 export interface DispatchSettings {
@@ -40,9 +51,20 @@ export interface DispatchSettings {
   claimant: string;
 }
 
+export interface NightlySettings {
+  /** croner pattern of the nightly start, read in `timeZone`. */
+  cron: string;
+  timeZone: string;
+  batchSize: number;
+  outboxRetentionDays: number;
+  /** Seconds between outbox dispatch rounds in the long-running process. */
+  dispatchEverySeconds: number;
+}
+
 export interface SchedulerEnv {
   databaseUrl: string | undefined;
   dispatch: DispatchSettings;
+  nightly: NightlySettings;
   dynamics: DynamicsConfig;
 }
 
@@ -52,6 +74,18 @@ export function readSchedulerEnv(source: NodeJS.ProcessEnv = process.env): Sched
     throw new Error(`invalid scheduler configuration: ${z.prettifyError(parsed.error)}`);
   }
   const env = parsed.data;
+  try {
+    const probe = new Cron(env.SCHEDULER_NIGHTLY_CRON, {
+      paused: true,
+      timezone: env.SCHEDULER_TIME_ZONE,
+    });
+    probe.nextRun();
+    probe.stop();
+  } catch (error) {
+    throw new Error(
+      `invalid scheduler configuration: SCHEDULER_NIGHTLY_CRON / SCHEDULER_TIME_ZONE: ${(error as Error).message}`,
+    );
+  }
   const dynamics = readDynamicsConfig(source);
   const concurrency =
     env.DISPATCH_CONCURRENCY ?? (dynamics.enabled ? dynamics.dataverse.maxConcurrency : 8);
@@ -66,6 +100,13 @@ export function readSchedulerEnv(source: NodeJS.ProcessEnv = process.env): Sched
       retryMaxMs: env.DISPATCH_RETRY_MAX_MS,
       idleDelayMs: env.DISPATCH_IDLE_DELAY_MS,
       claimant: env.DISPATCH_CLAIMANT ?? `${hostname()}:${process.pid}`,
+    },
+    nightly: {
+      cron: env.SCHEDULER_NIGHTLY_CRON,
+      timeZone: env.SCHEDULER_TIME_ZONE,
+      batchSize: env.SCHEDULER_BATCH_SIZE,
+      outboxRetentionDays: env.SCHEDULER_OUTBOX_RETENTION_DAYS,
+      dispatchEverySeconds: env.SCHEDULER_DISPATCH_EVERY_SECONDS,
     },
     dynamics,
   };

@@ -2,16 +2,13 @@
  * The runnable commands, as an operator runs them: `cli.ts dispatch --once`, `outbox parked`
  * and `outbox requeue`, in a child process configured only through the environment.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDb, type Db } from '@peer-mentor/db';
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from './support/processes.js';
 import { createMentors, outbox, transition } from './support/world.js';
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const database = useTestDatabase();
 let db: Db;
 let fake: FakeDataverseServer;
@@ -25,28 +22,8 @@ afterAll(async () => {
   await db.close();
 });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(packageRoot, 'node_modules', '.bin', 'tsx'),
-      ['--conditions=@peer-mentor/source', 'src/cli.ts', ...args],
-      {
-        cwd: packageRoot,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: database.url,
-          DISPATCH_RETRY_BASE_MS: '10',
-          ...fake.env(),
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]) =>
+  runCli(args, { DATABASE_URL: database.url, DISPATCH_RETRY_BASE_MS: '10', ...fake.env() });
 
 describe('scheduler CLI', () => {
   it('dispatch --once sends what is due, parks what the CRM refuses, and exits 2 to say so', async () => {
@@ -60,11 +37,9 @@ describe('scheduler CLI', () => {
 
     const run = await cli(['dispatch', '--once']);
     expect(run.code, run.stderr).toBe(2);
-    const finished = run.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((entry) => entry.message === 'outbox dispatch finished');
+    const finished = jsonLines(run.stdout).find(
+      (entry) => entry.message === 'outbox dispatch finished',
+    );
     expect(finished).toMatchObject({ delivered: 4, parked: 1 });
     expect((await outbox(db.pool)).filter((row) => row.delivered)).toHaveLength(4);
 

@@ -27,8 +27,42 @@ describe('readSchedulerEnv', () => {
         idleDelayMs: 2_000,
         claimant: 'worker-1',
       },
+      nightly: {
+        cron: '15 2 * * *',
+        timeZone: 'Europe/Oslo',
+        batchSize: 500,
+        outboxRetentionDays: 30,
+        dispatchEverySeconds: 15,
+      },
       dynamics: { enabled: false },
     });
+  });
+
+  it('reads the nightly schedule and batch settings, and refuses a schedule croner cannot run', () => {
+    expect(
+      readSchedulerEnv({
+        SCHEDULER_NIGHTLY_CRON: '0 3 * * *',
+        SCHEDULER_TIME_ZONE: 'UTC',
+        SCHEDULER_BATCH_SIZE: '200',
+        SCHEDULER_OUTBOX_RETENTION_DAYS: '90',
+        SCHEDULER_DISPATCH_EVERY_SECONDS: '5',
+      }).nightly,
+    ).toEqual({
+      cron: '0 3 * * *',
+      timeZone: 'UTC',
+      batchSize: 200,
+      outboxRetentionDays: 90,
+      dispatchEverySeconds: 5,
+    });
+    expect(() => readSchedulerEnv({ SCHEDULER_NIGHTLY_CRON: '61 2 * * *' })).toThrow(
+      /SCHEDULER_NIGHTLY_CRON/,
+    );
+    expect(() => readSchedulerEnv({ SCHEDULER_TIME_ZONE: 'Mars/Olympus_Mons' })).toThrow(
+      /SCHEDULER_TIME_ZONE/,
+    );
+    expect(() => readSchedulerEnv({ SCHEDULER_BATCH_SIZE: '5000' })).toThrow(
+      /SCHEDULER_BATCH_SIZE/,
+    );
   });
 
   it('sends as many events at once as the Dynamics client may have requests in flight', () => {

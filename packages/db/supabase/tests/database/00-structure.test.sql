@@ -6,7 +6,7 @@ create extension if not exists pgtap with schema extensions;
 
 -- 9 of the assertions below are generated from the catalog, one per table in public
 -- (authenticated's privileges); tables_are pins that count.
-select plan(106);
+select plan(108);
 
 ------------------------------------------------------------------------------------------------
 -- Tables
@@ -233,12 +233,23 @@ order by function_name;
 -- Function properties
 ------------------------------------------------------------------------------------------------
 
+-- The one exception is private.run_nightly_jobs (20260402000000), the procedure pg_cron calls:
+-- it commits after each batch, and PostgreSQL forbids transaction control in a routine with a
+-- SET clause. The two assertions after this one hold it to the same effect by other means.
 select is_empty(
   $$ select p.oid::regprocedure::text, p.proconfig
      from pg_catalog.pg_proc p
      where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+       and p.oid is distinct from to_regprocedure('private.run_nightly_jobs(integer)')
        and not (coalesce(p.proconfig, '{}') @> array['search_path=""']) $$,
-  'every function in public and private has a fixed, empty search_path'
+  'every function in public and private has a fixed, empty search_path (but the committing procedure below)'
+);
+select isnt_definer('private', 'run_nightly_jobs', array['integer'],
+  'private.run_nightly_jobs runs with its caller''s rights, so its search_path cannot lend anyone the owner''s');
+select ok(
+  (select p.prosrc ~ $re$loop\s+perform pg_catalog\.set_config\('search_path', '', true\);$re$
+   from pg_catalog.pg_proc p where p.oid = to_regprocedure('private.run_nightly_jobs(integer)')),
+  'private.run_nightly_jobs empties its search_path first thing in each transaction'
 );
 
 select isnt_definer('public', 'activate_pause', array['uuid', 'uuid', 'text', 'text', 'date'],
@@ -272,8 +283,11 @@ select set_eq(
        (to_regprocedure('private.retry_status_change_later(uuid, uuid, integer, text)')::text),
        (to_regprocedure('private.release_status_change(uuid, uuid, integer, text)')::text),
        (to_regprocedure('private.park_status_change(uuid, uuid, text)')::text),
-       (to_regprocedure('private.requeue_parked_status_changes(uuid[])')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core, the status-row trigger and the outbox functions'
+       (to_regprocedure('private.requeue_parked_status_changes(uuid[])')::text),
+       -- The nightly jobs' entry point (20260402000000): nobody holds a privilege on the run
+       -- tables, and it takes the system's claims from its caller like the transition core.
+       (to_regprocedure('private.run_scheduler_step(uuid, text[], timestamptz, date, integer, text, boolean, integer)')::text) $$,
+  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions and the nightly jobs'' step'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',

@@ -4,6 +4,7 @@ import {
   type DynamicsPortalClient,
   type Logger,
 } from '@peer-mentor/dynamics-client';
+import type pg from 'pg';
 import type { SchedulerEnv } from '../../env.js';
 import {
   createOutboxStore,
@@ -20,6 +21,27 @@ export interface DispatchCommandOptions {
   client?: DynamicsPortalClient;
 }
 
+/** The dispatcher with the configured settings (`dispatch` and the long-running `serve`). */
+export function createDispatcher(
+  env: SchedulerEnv,
+  pool: pg.Pool,
+  client: DynamicsPortalClient,
+  logger: Logger,
+): OutboxDispatcher {
+  const settings = env.dispatch;
+  return new OutboxDispatcher({
+    store: createOutboxStore(pool, settings.claimant),
+    client,
+    logger,
+    concurrency: settings.concurrency,
+    batchSize: settings.batchSize,
+    leaseSeconds: settings.leaseSeconds,
+    maxAttempts: settings.maxAttempts,
+    retryBackoff: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
+    idleDelayMs: settings.idleDelayMs,
+  });
+}
+
 /** The dispatcher as a Node process: database pool, Dynamics client, signals. */
 export async function runDispatchCommand(
   options: DispatchCommandOptions,
@@ -30,17 +52,7 @@ export async function runDispatchCommand(
   const settings = env.dispatch;
   const db = createDb(env.databaseUrl, { maxConnections: settings.concurrency + 2 });
   const client = options.client ?? createDynamicsPortalClient(env.dynamics, { logger });
-  const dispatcher = new OutboxDispatcher({
-    store: createOutboxStore(db.pool, settings.claimant),
-    client,
-    logger,
-    concurrency: settings.concurrency,
-    batchSize: settings.batchSize,
-    leaseSeconds: settings.leaseSeconds,
-    maxAttempts: settings.maxAttempts,
-    retryBackoff: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
-    idleDelayMs: settings.idleDelayMs,
-  });
+  const dispatcher = createDispatcher(env, db.pool, client, logger);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

@@ -1,0 +1,92 @@
+/**
+ * The long-running Node host (`scheduler serve`) as a process: croner starts the nightly jobs
+ * on SCHEDULER_NIGHTLY_CRON (here every second) and the outbox dispatcher runs on its own
+ * interval, sending the expiry pauses' events to the fake Dataverse server; SIGTERM stops it
+ * cleanly.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createDb, type Db } from '@peer-mentor/db';
+import { useTestDatabase } from '@peer-mentor/db/testing';
+import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, spawnCli, waitFor } from './support/processes.js';
+import {
+  addDays,
+  addMentors,
+  createOrganization,
+  mentorStates,
+  runsOf,
+  todayIn,
+} from './support/roster.js';
+
+const database = useTestDatabase();
+let db: Db;
+let fake: FakeDataverseServer;
+
+beforeAll(async () => {
+  db = createDb(database.url, { maxConnections: 4 });
+  fake = await FakeDataverseServer.start();
+});
+afterAll(async () => {
+  await fake.close();
+  await db.close();
+});
+
+describe('scheduler serve', () => {
+  it('runs the nightly jobs on their croner schedule and dispatches the outbox on its interval', async () => {
+    const today = await todayIn(db.pool, 'Europe/Oslo');
+    const organization = await createOrganization(db.pool);
+    const mentors = await addMentors(
+      db.pool,
+      organization,
+      Array.from({ length: 5 }, () => ({ validUntil: addDays(today, -1) })),
+    );
+
+    let output = '';
+    let child: ChildProcess | undefined;
+    try {
+      child = spawnCli(
+        ['serve'],
+        {
+          DATABASE_URL: database.url,
+          SCHEDULER_NIGHTLY_CRON: '* * * * * *',
+          SCHEDULER_DISPATCH_EVERY_SECONDS: '1',
+          ...fake.env(),
+        },
+        'pipe',
+      );
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        child!.once('exit', (code) => resolve(code)),
+      );
+
+      await waitFor(
+        () => mentors.every((mentor) => fake.appliedVersions(mentor).join() === '1'),
+        30_000,
+      );
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+    } finally {
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+    }
+
+    const states = await mentorStates(db.pool, mentors);
+    expect(states.every((state) => state.reasonCode === 'certification_expired')).toBe(true);
+    const runs = await runsOf(db.pool, organization.id);
+    // Croner fired every second; the first night did the work, the later ones found it done.
+    expect(runs.filter((run) => run.job === 'certification_expiry')).toEqual([
+      expect.objectContaining({ runDate: today, outcome: 'completed', mentorsChanged: 5 }),
+    ]);
+    expect(runs[0]!.host).toMatch(/^node@/);
+    const messages = jsonLines(output).map((entry) => entry.message);
+    expect(messages).toContain('scheduler service started');
+    expect(messages).toContain('nightly jobs finished');
+    expect(messages).toContain('outbox dispatch round');
+    expect(messages.at(-1)).toBe('scheduler service stopped');
+  });
+});
