@@ -7,10 +7,12 @@
  *   3. demo data: two organizations, chapters, coordinators, mentors, pauses with history;
  *   4. the API on 127.0.0.1 (Supabase's API port, 54321), with tokens signed by a local JWT
  *      secret generated once into <data-dir>/jwt-secret (or LOCAL_JWT_SECRET);
- *   5. the URL, the anon key, demo users with ready-to-use tokens and a supabase-js example.
+ *   5. the scheduler's long-running host (@peer-mentor/scheduler): the nightly jobs on their
+ *      croner schedule and the outbox dispatcher (Dynamics sync off unless DYNAMICS_* say so);
+ *   6. the URL, the anon key, demo users with ready-to-use tokens and a supabase-js example.
  *
- * Ctrl-C stops the API (requests in flight finish), then PostgreSQL, and exits 0. The data stays
- * for the next start unless --reset.
+ * Ctrl-C stops the scheduler (a batch in flight commits), the API (requests in flight finish),
+ * then PostgreSQL, and exits 0. The data stays for the next start unless --reset.
  *
  * Flags: --port <n> (API, default 54321), --db-port <n> (embedded PostgreSQL, default 54322),
  * --data-dir <dir> (default <repo>/.local), --reset.
@@ -29,6 +31,7 @@ import {
   signUserToken,
 } from '@peer-mentor/api';
 import { demoId, demoUsers, loadDemoData, migrate, startEmbeddedServer } from '@peer-mentor/db';
+import { readSchedulerEnv, startSchedulerService } from '@peer-mentor/scheduler';
 import { readLocalStackEnv } from './env.js';
 import { localJwtSecret } from './secret.js';
 
@@ -134,7 +137,24 @@ async function main() {
   }
   stops.push({ name: 'the API', stop: () => api.close() });
 
+  // The scheduler reads its own SCHEDULER_*, DISPATCH_* and DYNAMICS_* settings; its database
+  // is the stack's. Its log lines go through the API's logger, tagged.
+  const schedulerLog = logger.child({ component: 'scheduler' });
+  const scheduler = startSchedulerService({
+    env: readSchedulerEnv({ ...process.env, DATABASE_URL: databaseUrl }),
+    logger: {
+      info: (message, fields) => schedulerLog.info(fields ?? {}, message),
+      warn: (message, fields) => schedulerLog.warn(fields ?? {}, message),
+      error: (message, fields) => schedulerLog.error(fields ?? {}, message),
+    },
+  });
+  stops.push({ name: 'the scheduler', stop: () => scheduler.stop() });
+
   await printBanner(api.url, databaseUrl, secret);
+  say(
+    `scheduler: nightly jobs next at ${scheduler.nextNightlyRun()?.toISOString() ?? 'never'}; ` +
+      `run them now with: DATABASE_URL=${databaseUrl} pnpm scheduler run nightly`,
+  );
   if (env.DATABASE_URL) say('ready: press Ctrl-C to stop the API (DATABASE_URL is left running).');
   else
     say('ready: press Ctrl-C to stop. The data is kept for the next start; --reset starts fresh.');

@@ -117,6 +117,18 @@ describe('the main job (pnpm start)', () => {
     await waitForOutput(first, /^ready: press Ctrl-C/m, 180_000);
     const output = first.output();
     expect(output).toContain('demo data: loaded');
+    // The scheduler's long-running host started with the stack, next night in Oslo's 02:15.
+    const nextNight = new Date(printed(output, /scheduler: nightly jobs next at (\S+);/));
+    expect(nextNight.getTime()).toBeGreaterThan(Date.now());
+    expect(nextNight.getTime() - Date.now()).toBeLessThanOrEqual(25 * 3600 * 1000);
+    expect(
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Oslo',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(nextNight),
+    ).toBe('02:15');
+    expect(output).toMatch(/"component":"scheduler".*"msg":"scheduler service started"/);
     const url = printed(output, /API URL\s+(\S+)/);
     expect(url).toBe(`http://127.0.0.1:${apiPort}`);
     const anonKey = printed(output, /anon key\s+(\S+)/);
@@ -169,8 +181,10 @@ describe('the main job (pnpm start)', () => {
     pressCtrlC(first.child);
     expect(await first.exited, first.output().slice(-800)).toBe(0);
     expect(first.output()).toMatch(
-      /stopping the API[\s\S]*stopping PostgreSQL[\s\S]*\[start\] stopped/,
+      /stopping the scheduler[\s\S]*stopping the API[\s\S]*stopping PostgreSQL[\s\S]*\[start\] stopped/,
     );
+    // pino's JSON lines reach stdout on their own schedule, so only their presence is certain.
+    expect(first.output()).toMatch(/"component":"scheduler".*"msg":"scheduler service stopped"/);
     expect(await listening(apiPort)).toBe(false);
     expect(await listening(dbPort)).toBe(false);
   }, 240_000);

@@ -89,4 +89,65 @@ describe('scheduler serve', () => {
     expect(messages).toContain('outbox dispatch round');
     expect(messages.at(-1)).toBe('scheduler service stopped');
   });
+
+  it('with Dynamics sync off, still runs the nights but leaves every outbox event untouched for later', async () => {
+    const today = await todayIn(db.pool, 'Europe/Oslo');
+    const organization = await createOrganization(db.pool);
+    const mentors = await addMentors(db.pool, organization, [
+      { validUntil: addDays(today, -1) },
+      { validUntil: addDays(today, -3) },
+    ]);
+
+    let output = '';
+    const child = spawnCli(
+      ['serve'],
+      {
+        DATABASE_URL: database.url,
+        SCHEDULER_NIGHTLY_CRON: '* * * * * *',
+        SCHEDULER_DISPATCH_EVERY_SECONDS: '1',
+        DYNAMICS_SYNC_ENABLED: 'false',
+      },
+      'pipe',
+    );
+    try {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        child.once('exit', (code) => resolve(code)),
+      );
+      await waitFor(() => output.includes('"nightly jobs finished"'), 30_000);
+      // Several dispatch intervals pass with events in the outbox.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+
+    const states = await mentorStates(db.pool, mentors);
+    expect(states.map((state) => state.reasonCode)).toEqual([
+      'certification_expired',
+      'certification_expired',
+    ]);
+    const { rows } = await db.pool.query<{ attempts: number; untouched: boolean }>(
+      `select attempts, delivered_at is null and claimed_by is null and parked_at is null as untouched
+       from private.status_change_outbox where peer_mentor_id = any($1::uuid[])`,
+      [mentors],
+    );
+    expect(rows).toEqual([
+      { attempts: 0, untouched: true },
+      { attempts: 0, untouched: true },
+    ]);
+    const entries = jsonLines(output);
+    expect(entries.find((entry) => entry.message === 'scheduler service started')).toMatchObject({
+      adapter: 'noop',
+      dispatchEverySeconds: null,
+      outbox: expect.stringContaining('Dynamics sync is off'),
+    });
+    expect(entries.map((entry) => entry.message)).not.toContain('outbox dispatch round');
+  });
 });

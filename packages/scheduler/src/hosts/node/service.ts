@@ -26,9 +26,9 @@ export interface SchedulerService {
 
 /**
  * The long-running Node host: croner starts the nightly jobs (SCHEDULER_NIGHTLY_CRON in
- * SCHEDULER_TIME_ZONE) and sends the outbox every SCHEDULER_DISPATCH_EVERY_SECONDS. Each is
- * protected against overlapping itself; a night that is still running when the next trigger
- * comes is not started twice.
+ * SCHEDULER_TIME_ZONE) and, when Dynamics sync is on, sends the outbox every
+ * SCHEDULER_DISPATCH_EVERY_SECONDS. Each is protected against overlapping itself; a night that
+ * is still running when the next trigger comes is not started twice.
  */
 export function startSchedulerService(options: SchedulerServiceOptions): SchedulerService {
   const { env, logger } = options;
@@ -83,33 +83,39 @@ export function startSchedulerService(options: SchedulerServiceOptions): Schedul
     },
   );
 
-  const dispatch = new Cron(
-    '* * * * * *',
-    {
-      name: 'outbox dispatch',
-      interval: env.nightly.dispatchEverySeconds,
-      protect: true,
-      catch: report('outbox dispatch'),
-    },
-    async () => {
-      const summary = await track(dispatcher.runOnce(stopping.signal));
-      if (summary.claimed > 0) logger.info('outbox dispatch round', { ...summary });
-    },
-  );
+  // With Dynamics sync off there is nothing to send: the outbox keeps every event for the day
+  // it is switched on (a restart with DYNAMICS_SYNC_ENABLED=true), so no dispatch loop runs.
+  const dispatching = options.client !== undefined || env.dynamics.enabled;
+  const dispatch = dispatching
+    ? new Cron(
+        '* * * * * *',
+        {
+          name: 'outbox dispatch',
+          interval: env.nightly.dispatchEverySeconds,
+          protect: true,
+          catch: report('outbox dispatch'),
+        },
+        async () => {
+          const summary = await track(dispatcher.runOnce(stopping.signal));
+          if (summary.claimed > 0) logger.info('outbox dispatch round', { ...summary });
+        },
+      )
+    : undefined;
 
   logger.info('scheduler service started', {
     nightlyCron: env.nightly.cron,
     timeZone: env.nightly.timeZone,
     nextNightlyRun: nightly.nextRun()?.toISOString() ?? null,
-    dispatchEverySeconds: env.nightly.dispatchEverySeconds,
+    dispatchEverySeconds: dispatching ? env.nightly.dispatchEverySeconds : null,
     adapter: client.adapter,
+    ...(dispatching ? {} : { outbox: 'kept: Dynamics sync is off (DYNAMICS_SYNC_ENABLED)' }),
   });
 
   return {
     nextNightlyRun: () => nightly.nextRun(),
     async stop() {
       nightly.stop();
-      dispatch.stop();
+      dispatch?.stop();
       stopping.abort();
       await Promise.allSettled([...inFlight]);
       await db.close();
