@@ -13,3 +13,18 @@ export async function withClient<T>(
     await client.end();
   }
 }
+
+/**
+ * CHECKPOINT after a load, so the load's dirty pages are written now and not by a spread
+ * checkpoint during the timed runs. Needs superuser or pg_checkpoint; returns whether it ran.
+ */
+export async function checkpoint(url: string): Promise<boolean> {
+  return withClient(url, async (client) => {
+    try {
+      await client.query('checkpoint');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

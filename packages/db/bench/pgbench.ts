@@ -135,11 +135,21 @@ export async function initPgbench(binDir: string, databaseUrl: string, scale: nu
   }
 }
 
+/** One pgbench run with every completed transaction's latency (microseconds). */
+interface RawRun extends Omit<PgbenchResult, 'latency'> {
+  latenciesUs: number[];
+}
+
 /**
  * Runs pgbench for a fixed duration with a per-transaction log, and throws a PgbenchError if
  * any client aborted or any transaction failed: a benchmark figure from a broken run is no figure.
  */
 export async function runPgbench(options: PgbenchOptions): Promise<PgbenchResult> {
+  const { latenciesUs, ...run } = await runPgbenchRaw(options);
+  return { ...run, latency: summarizeLatencies(latenciesUs) };
+}
+
+async function runPgbenchRaw(options: PgbenchOptions): Promise<RawRun> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'pm-bench-'));
   try {
     const workloadArgs =
@@ -192,9 +202,82 @@ export async function runPgbench(options: PgbenchOptions): Promise<PgbenchResult
       command,
       loadAverage,
       summary,
-      latency: summarizeLatencies(log.flatMap((part) => part.latenciesUs)),
+      latenciesUs: log.flatMap((part) => part.latenciesUs),
     };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** A workload of a comparison; `defines` may differ per round (e.g. a fresh range of mentors). */
+export interface ComparedWorkload extends Omit<PgbenchOptions, 'durationSeconds' | 'defines'> {
+  defines?: (round: number) => Record<string, number | string>;
+}
+
+/** A workload's figures over all rounds of a comparison, and each round's own. */
+export interface ComparedResult extends PgbenchResult {
+  rounds: { command: string[]; loadAverage: PgbenchResult['loadAverage']; tps: number }[];
+}
+
+/**
+ * Runs workloads against each other in `rounds` rounds, reversing their order every round
+ * (A B C, C B A, A B …), each run lasting durationSeconds / rounds. Whatever drifts during the
+ * comparison (a checkpoint finishing, caches warming, the machine's other load) then falls on
+ * every workload alike instead of on whichever ran first. A workload's figures: latency over
+ * every transaction of its rounds, tps the mean of its rounds' (equal-length) tps.
+ */
+export async function comparePgbench<K extends string>(
+  workloads: Record<K, ComparedWorkload>,
+  options: {
+    durationSeconds: number;
+    rounds: number;
+    progress?: (name: K, round: number, seconds: number) => void;
+  },
+): Promise<Record<K, ComparedResult>> {
+  const names = Object.keys(workloads) as K[];
+  const seconds = Math.max(1, Math.round(options.durationSeconds / options.rounds));
+  const runs = new Map<K, RawRun[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < options.rounds; round += 1) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const { defines, ...workload } = workloads[name];
+      options.progress?.(name, round, seconds);
+      const run = await runPgbenchRaw({
+        ...workload,
+        durationSeconds: seconds,
+        ...(defines ? { defines: defines(round) } : {}),
+      });
+      runs.get(name)?.push(run);
+    }
+  }
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const merged = {} as Record<K, ComparedResult>;
+  for (const name of names) {
+    const rounds = runs.get(name) ?? [];
+    const first = rounds[0];
+    const last = rounds.at(-1);
+    if (!first || !last) throw new Error(`comparePgbench: no round ran ${name}`);
+    const latency = summarizeLatencies(rounds.flatMap((run) => run.latenciesUs));
+    const connectionTimes = rounds.flatMap((run) =>
+      run.summary.initialConnectionMs === null ? [] : [run.summary.initialConnectionMs],
+    );
+    merged[name] = {
+      command: first.command,
+      loadAverage: { before: first.loadAverage.before, after: last.loadAverage.after },
+      summary: {
+        ...first.summary,
+        processed: rounds.reduce((sum, run) => sum + run.summary.processed, 0),
+        failed: rounds.reduce((sum, run) => sum + run.summary.failed, 0),
+        latencyAverageMs: latency.meanMs,
+        initialConnectionMs: connectionTimes.length > 0 ? mean(connectionTimes) : null,
+        tps: mean(rounds.map((run) => run.summary.tps)),
+      },
+      latency,
+      rounds: rounds.map((run) => ({
+        command: run.command,
+        loadAverage: run.loadAverage,
+        tps: run.summary.tps,
+      })),
+    };
+  }
+  return merged;
 }

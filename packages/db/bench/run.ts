@@ -44,6 +44,8 @@ import { runWritePath } from './scenarios/write-path.js';
 const CLIENTS = 4;
 const WRITE_MENTORS = 10_000;
 const PGBENCH_SCALE = 1;
+/** Rounds of each comparison (A B, B A): each run lasts the duration ÷ rounds. */
+const COMPARISON_ROUNDS = 2;
 const DATABASES = {
   template: 'pm_bench_template',
   write: 'pm_bench_write',
@@ -177,12 +179,17 @@ async function main(): Promise<number> {
     const scenarios: ScenarioReport[] = [];
     scenarios.push(
       await attempt('write: RPC vs pgbench -N', () =>
-        runWritePath(context, { roster: writeUrl, baseline: baselineUrl }, WRITE_MENTORS),
+        runWritePath(
+          context,
+          { roster: writeUrl, baseline: baselineUrl },
+          WRITE_MENTORS,
+          COMPARISON_ROUNDS,
+        ),
       ),
     );
     scenarios.push(
       await attempt('contention: one mentor', () =>
-        runContention(context, writeUrl, WRITE_MENTORS + 1),
+        runContention(context, writeUrl, WRITE_MENTORS * COMPARISON_ROUNDS * 2 + 1),
       ),
     );
     const load = await attempt(`read load: ${shape.mentors.toLocaleString('en-US')} mentors`, () =>
@@ -194,7 +201,7 @@ async function main(): Promise<number> {
     };
     scenarios.push(
       await attempt('read: paused statuses, RLS vs owner', () =>
-        load.error ? skipped() : runStatusReads(context, readUrl),
+        load.error ? skipped() : runStatusReads(context, readUrl, COMPARISON_ROUNDS),
       ),
     );
     scenarios.push(
@@ -223,7 +230,8 @@ async function main(): Promise<number> {
         clients: context.clients,
         pgbenchThreads: context.threads,
         pgbenchQueryMode: 'simple',
-        writeMentors: WRITE_MENTORS,
+        writeMentorsPerRun: WRITE_MENTORS,
+        comparisonRounds: COMPARISON_ROUNDS,
         baselinePgbenchScale: PGBENCH_SCALE,
         readRoster: shape,
         server: env.DATABASE_URL ? 'DATABASE_URL' : 'throwaway cluster',

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { withCaller } from '../../src/caller.js';
-import { withClient } from '../connection.js';
+import { checkpoint, withClient } from '../connection.js';
 import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { chapterNumber, type LoadStep, loadReadRoster, type ReadRosterShape } from '../load.js';
-import { runPgbench } from '../pgbench.js';
+import { comparePgbench, runPgbench } from '../pgbench.js';
 import { latencyMetrics, metric, type ScenarioFigures } from '../report.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
@@ -90,6 +90,7 @@ export async function loadReadPath(
   const steps: LoadStep[] = await withClient(url, (client) =>
     loadReadRoster(client, shape, context.progress),
   );
+  const checkpointed = await checkpoint(url);
   const seconds = (filter: (step: LoadStep) => boolean) =>
     steps.filter(filter).reduce((sum, step) => sum + step.seconds, 0);
   const totalSeconds = seconds(() => true);
@@ -102,16 +103,21 @@ export async function loadReadPath(
       metric('mentors inserted/s (with status rows)', shape.mentors / mentorSeconds, 'rows/s'),
       metric('paused mentors', paused, 'count'),
     ],
-    details: { shape, steps },
+    details: { shape, steps, checkpointAfterLoad: checkpointed },
   };
 }
 
 /**
  * A coordinator reading their organization's paused statuses under RLS, against the table owner
  * running the same filter with the organization spelled out (no RLS). Both transactions have the
- * same shape (begin read only, set the claims, the query, commit); only the role differs.
+ * same shape (begin read only, set the claims, the query, commit); only the role differs. The
+ * two alternate in rounds (comparePgbench), so neither gets the quieter half of the run.
  */
-export async function runStatusReads(context: BenchContext, url: string): Promise<ScenarioFigures> {
+export async function runStatusReads(
+  context: BenchContext,
+  url: string,
+  rounds: number,
+): Promise<ScenarioFigures> {
   // Also warms the cache before either timed run.
   const plans = await withClient(url, async (client) => {
     const rlsRows = await rowCountAsCoordinator(client, PAUSED_STATUSES_UNDER_RLS);
@@ -135,22 +141,29 @@ export async function runStatusReads(context: BenchContext, url: string): Promis
     `${PAUSED_STATUSES_AS_OWNER};`,
     'commit;',
   ]);
-  context.progress(
-    `read path: paused statuses as the coordinator (RLS), ${context.durationSeconds} s`,
+  const labels = { rls: 'as the coordinator (RLS)', owner: 'as the owner (no RLS)' };
+  const { rls, owner } = await comparePgbench(
+    {
+      rls: {
+        ...pgbenchRun(context),
+        databaseUrl: url,
+        workload: { kind: 'script', name: 'statuses-rls', text: rlsScript },
+      },
+      owner: {
+        ...pgbenchRun(context),
+        databaseUrl: url,
+        workload: { kind: 'script', name: 'statuses-owner', text: ownerScript },
+      },
+    },
+    {
+      durationSeconds: context.durationSeconds,
+      rounds,
+      progress: (name, round, seconds) =>
+        context.progress(
+          `read path, round ${round + 1}/${rounds}: paused statuses ${labels[name]}, ${seconds} s`,
+        ),
+    },
   );
-  const rls = await runPgbench({
-    ...pgbenchRun(context),
-    databaseUrl: url,
-    workload: { kind: 'script', name: 'statuses-rls', text: rlsScript },
-  });
-  context.progress(
-    `read path: paused statuses as the owner (no RLS), ${context.durationSeconds} s`,
-  );
-  const owner = await runPgbench({
-    ...pgbenchRun(context),
-    databaseUrl: url,
-    workload: { kind: 'script', name: 'statuses-owner', text: ownerScript },
-  });
 
   return {
     metrics: [

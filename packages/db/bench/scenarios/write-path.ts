@@ -1,23 +1,27 @@
-import { withClient } from '../connection.js';
+import { checkpoint, withClient } from '../connection.js';
 import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { loadWriteRoster, WRITE_ORGANIZATION } from '../load.js';
-import { runPgbench } from '../pgbench.js';
+import { comparePgbench } from '../pgbench.js';
 import { latencyMetrics, metric, type ScenarioFigures } from '../report.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
 
 /**
- * Each client owns mentors [client_id * perClient + 1, (client_id + 1) * perClient] and walks
- * through them: odd transactions pause the current mentor, even ones resume it. `step` counts
- * the client's transactions (pgbench keeps variables across a client's transactions).
+ * Each client owns mentors first + [client_id * perClient + 1, (client_id + 1) * perClient] and
+ * walks through them: odd transactions pause the current mentor, even ones resume it. `step`
+ * counts the client's transactions (pgbench keeps variables across a client's transactions);
+ * `first` (a -D define) moves each run to mentors no earlier run has left half-way.
  */
+const mentorKeyLine = (mentorsPerClient: number) =>
+  `\\set mentor_key ${ID_KEY_OFFSET} + :first + :client_id * ${mentorsPerClient} + ((:step - 1) / 2) % ${mentorsPerClient} + 1`;
+
 export function writePathScript(mentorsPerClient: number): string {
   const organizationId = benchId('organization', WRITE_ORGANIZATION);
   const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
   const organization = sqlLiteral(organizationId);
   return pgbenchScript([
     '\\set step :step + 1',
-    `\\set mentor_key ${ID_KEY_OFFSET} + :client_id * ${mentorsPerClient} + ((:step - 1) / 2) % ${mentorsPerClient} + 1`,
+    mentorKeyLine(mentorsPerClient),
     ...postgrestTransaction(benchClaims(pgbenchId('mentorUser', 'mentor_key'), organizationId), [
       '\\if :step % 2 = 1',
       `select * from public.activate_pause(p_peer_mentor_id => ${mentor}, p_organization_id => ${organization}, p_reason_code => 'personal');`,
@@ -41,7 +45,7 @@ export function plainWritesScript(mentorsPerClient: number): string {
   const organizationId = benchId('organization', WRITE_ORGANIZATION);
   return pgbenchScript([
     '\\set step :step + 1',
-    `\\set mentor_key ${ID_KEY_OFFSET} + :client_id * ${mentorsPerClient} + ((:step - 1) / 2) % ${mentorsPerClient} + 1`,
+    mentorKeyLine(mentorsPerClient),
     ...postgrestTransaction(
       {
         ...benchClaims(pgbenchId('mentorUser', 'mentor_key'), organizationId),
@@ -94,47 +98,65 @@ function countLogRows(url: string): Promise<number> {
 
 /**
  * Write path: one pause/resume RPC per transaction, each mentor acting on themselves, against
- * pgbench's built-in simple-update (`-N`) on the same cluster with the same clients and duration.
- * Loads mentors 1..`mentors` of the write organization first.
+ * pgbench's built-in simple-update (`-N`) on the same cluster and the plain-SQL writes, with the
+ * same clients, in alternating rounds (comparePgbench). Every RPC and plain-SQL run gets its own
+ * `mentors` mentors of the write organization (loaded first), so no run starts on a mentor an
+ * earlier run left paused.
  */
 export async function runWritePath(
   context: BenchContext,
   urls: { roster: string; baseline: string },
   mentors: number,
+  rounds: number,
 ): Promise<ScenarioFigures> {
   const mentorsPerClient = Math.floor(mentors / context.clients);
-  context.progress(`write path: loading ${mentors.toLocaleString('en-US')} mentors with logins`);
+  const rosterSize = mentors * rounds * 2;
+  context.progress(
+    `write path: loading ${rosterSize.toLocaleString('en-US')} mentors with logins (${mentors.toLocaleString('en-US')} per run)`,
+  );
   const loadStarted = performance.now();
-  await withClient(urls.roster, (client) => loadWriteRoster(client, 1, mentors));
+  await withClient(urls.roster, (client) => loadWriteRoster(client, 1, rosterSize));
   const loadSeconds = (performance.now() - loadStarted) / 1000;
-  context.progress(`write path: pgbench -N baseline, ${context.durationSeconds} s`);
-  const baseline = await runPgbench({
-    ...pgbenchRun(context),
-    databaseUrl: urls.baseline,
-    workload: { kind: 'simple-update' },
-  });
-  context.progress(
-    `write path: activate_pause / deactivate_pause as the mentor, ${context.durationSeconds} s`,
-  );
+  await checkpoint(urls.roster);
+
   const script = writePathScript(mentorsPerClient);
-  const logRowsBefore = await countLogRows(urls.roster);
-  const rpc = await runPgbench({
-    ...pgbenchRun(context),
-    databaseUrl: urls.roster,
-    workload: { kind: 'script', name: 'write-path', text: script },
-    defines: { step: 0 },
-  });
-  const transitionsLogged = (await countLogRows(urls.roster)) - logRowsBefore;
-  context.progress(
-    `write path: the same writes as plain SQL by the owner (no checks, no lock), ${context.durationSeconds} s`,
-  );
   const plainScript = plainWritesScript(mentorsPerClient);
-  const plain = await runPgbench({
-    ...pgbenchRun(context),
-    databaseUrl: urls.roster,
-    workload: { kind: 'script', name: 'write-path-plain', text: plainScript },
-    defines: { step: 0 },
-  });
+  const labels = {
+    baseline: 'pgbench -N baseline',
+    rpc: 'activate_pause / deactivate_pause as the mentor',
+    plain: 'the same writes as plain SQL by the owner (no checks, no lock)',
+  };
+  const logRowsBefore = await countLogRows(urls.roster);
+  const { baseline, rpc, plain } = await comparePgbench(
+    {
+      baseline: {
+        ...pgbenchRun(context),
+        databaseUrl: urls.baseline,
+        workload: { kind: 'simple-update' },
+      },
+      rpc: {
+        ...pgbenchRun(context),
+        databaseUrl: urls.roster,
+        workload: { kind: 'script', name: 'write-path', text: script },
+        defines: (round) => ({ step: 0, first: round * mentors }),
+      },
+      plain: {
+        ...pgbenchRun(context),
+        databaseUrl: urls.roster,
+        workload: { kind: 'script', name: 'write-path-plain', text: plainScript },
+        defines: (round) => ({ step: 0, first: (rounds + round) * mentors }),
+      },
+    },
+    {
+      durationSeconds: context.durationSeconds,
+      rounds,
+      progress: (name, round, seconds) =>
+        context.progress(`write path, round ${round + 1}/${rounds}: ${labels[name]}, ${seconds} s`),
+    },
+  );
+  // Each plain-SQL transaction logs exactly one row too; the rest are the RPCs' transitions.
+  const transitionsLogged =
+    (await countLogRows(urls.roster)) - logRowsBefore - plain.summary.processed;
 
   return {
     metrics: [
@@ -151,8 +173,9 @@ export async function runWritePath(
       ...latencyMetrics('plain-SQL writes', plain.latency),
     ],
     details: {
-      mentors,
+      mentorsPerRun: mentors,
       mentorsPerClient,
+      rounds,
       loadSeconds,
       transitionsLogged,
       rpc,
