@@ -45,8 +45,9 @@ export interface CallerTransactionOptions {
 /**
  * Runs `work` in one transaction as the caller the claims describe, the way PostgREST runs a
  * request: `role`, `request.jwt.claims` and any per-request settings are set
- * transaction-locally in one statement, so row-level security and function grants apply, and
- * nothing leaks to the next use of the connection.
+ * transaction-locally in one statement, sent with BEGIN, so row-level security and function
+ * grants apply, and nothing leaks to the next use of the connection. Three round trips per
+ * call: BEGIN + settings, `work`, COMMIT.
  */
 export async function withCaller<T>(
   db: Queryable,
@@ -68,16 +69,19 @@ export async function withCaller<T>(
     ]);
   }
   if (options.readOnly) settings.push(['transaction_read_only', 'on']);
-  const setConfig = `select ${settings
-    .map((_, index) => `set_config($${2 * index + 1}, $${2 * index + 2}, true)`)
-    .join(', ')}`;
-
   const isPool = db instanceof pg.Pool;
   const client = isPool ? await db.connect() : db;
+  // BEGIN and the settings go as one simple-protocol message (one round trip, not two), so
+  // the values are inlined as literals, quoted by the driver's own escapeLiteral.
+  const begin = `begin; select ${settings
+    .map(
+      ([name, value]) =>
+        `set_config(${client.escapeLiteral(name)}, ${client.escapeLiteral(value)}, true)`,
+    )
+    .join(', ')}`;
   try {
-    await client.query('begin');
     try {
-      await client.query(setConfig, settings.flat());
+      await client.query(begin);
       const result = await work(client);
       await client.query('commit');
       return result;

@@ -24,6 +24,32 @@ describe('withCaller', () => {
     expect(seen).toEqual({ role: 'authenticated', uid: userId, org: orgId });
   });
 
+  it('hands every claim to the database exactly, whatever quotes, backslashes or unicode it holds', async () => {
+    // The settings travel inlined in the BEGIN message; a claim must not be able to end its
+    // literal early (and inject SQL) or lose a character on the way.
+    const awkward = {
+      name: "O'Brien \\'); drop table public.organizations; --",
+      path: 'C:\\temp\\new',
+      quote: `"double" and 'single' and $$dollar$$`,
+      unicode: 'Ærlig talt, Øystein — 你好 🙂',
+    };
+    const claims = userClaims('11111111-1111-4111-8111-111111111111', null, {
+      user_metadata: awkward,
+    });
+    const seen = await withCaller(db.pool, claims, async (client) => {
+      const { rows } = await client.query(
+        "select auth.jwt() -> 'user_metadata' as metadata, current_setting('request.jwt.claims') as raw",
+      );
+      return rows[0];
+    });
+    expect(seen.metadata).toEqual(awkward);
+    expect(seen.raw).toBe(JSON.stringify(claims));
+    const { rows } = await db.pool.query(
+      "select to_regclass('public.organizations') is not null as kept",
+    );
+    expect(rows[0].kept).toBe(true);
+  });
+
   it('leaves the connection as it found it: role and claims are transaction-local', async () => {
     await withCaller(db.pool, userClaims('11111111-1111-4111-8111-111111111111', null), () =>
       Promise.resolve(),
