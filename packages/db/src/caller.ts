@@ -80,15 +80,13 @@ export async function withCaller<T>(
     )
     .join(', ')}`;
   try {
-    try {
-      await client.query(begin);
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback');
-      throw error;
-    }
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
   } finally {
     if (isPool) (client as pg.PoolClient).release();
   }

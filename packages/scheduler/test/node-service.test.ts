@@ -4,7 +4,6 @@
  * interval, sending the expiry pauses' events to the fake Dataverse server; SIGTERM stops it
  * cleanly.
  */
-import type { ChildProcess } from 'node:child_process';
 import { createDb, type Db } from '@peer-mentor/db';
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
@@ -32,6 +31,34 @@ afterAll(async () => {
   await db.close();
 });
 
+/**
+ * `scheduler serve` configured by `env`, until `ready` (which may watch what it prints) is
+ * done; then SIGTERM, and it must exit 0. Returns everything it printed.
+ */
+async function serveUntil(
+  env: Record<string, string>,
+  ready: (printed: () => string) => Promise<void>,
+): Promise<string> {
+  let output = '';
+  const child = spawnCli(['serve'], env, 'pipe');
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  try {
+    await ready(() => output);
+    child.kill('SIGTERM');
+    expect(await exited, output).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  return output;
+}
+
 describe('scheduler serve', () => {
   it('runs the nightly jobs on their croner schedule and dispatches the outbox on its interval', async () => {
     const today = await todayIn(db.pool, 'Europe/Oslo');
@@ -42,38 +69,19 @@ describe('scheduler serve', () => {
       Array.from({ length: 5 }, () => ({ validUntil: addDays(today, -1) })),
     );
 
-    let output = '';
-    let child: ChildProcess | undefined;
-    try {
-      child = spawnCli(
-        ['serve'],
-        {
-          DATABASE_URL: database.url,
-          SCHEDULER_NIGHTLY_CRON: '* * * * * *',
-          SCHEDULER_DISPATCH_EVERY_SECONDS: '1',
-          ...fake.env(),
-        },
-        'pipe',
-      );
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) =>
-        child!.once('exit', (code) => resolve(code)),
-      );
-
-      await waitFor(
-        () => mentors.every((mentor) => fake.appliedVersions(mentor).join() === '1'),
-        30_000,
-      );
-      child.kill('SIGTERM');
-      expect(await exited, output).toBe(0);
-    } finally {
-      if (child && child.exitCode === null) child.kill('SIGKILL');
-    }
+    const output = await serveUntil(
+      {
+        DATABASE_URL: database.url,
+        SCHEDULER_NIGHTLY_CRON: '* * * * * *',
+        SCHEDULER_DISPATCH_EVERY_SECONDS: '1',
+        ...fake.env(),
+      },
+      () =>
+        waitFor(
+          () => mentors.every((mentor) => fake.appliedVersions(mentor).join() === '1'),
+          30_000,
+        ),
+    );
 
     const states = await mentorStates(db.pool, mentors);
     expect(states.every((state) => state.reasonCode === 'certification_expired')).toBe(true);
@@ -98,35 +106,19 @@ describe('scheduler serve', () => {
       { validUntil: addDays(today, -3) },
     ]);
 
-    let output = '';
-    const child = spawnCli(
-      ['serve'],
+    const output = await serveUntil(
       {
         DATABASE_URL: database.url,
         SCHEDULER_NIGHTLY_CRON: '* * * * * *',
         SCHEDULER_DISPATCH_EVERY_SECONDS: '1',
         DYNAMICS_SYNC_ENABLED: 'false',
       },
-      'pipe',
+      async (printed) => {
+        await waitFor(() => printed().includes('"nightly jobs finished"'), 30_000);
+        // Several dispatch intervals pass with events in the outbox.
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+      },
     );
-    try {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) =>
-        child.once('exit', (code) => resolve(code)),
-      );
-      await waitFor(() => output.includes('"nightly jobs finished"'), 30_000);
-      // Several dispatch intervals pass with events in the outbox.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      child.kill('SIGTERM');
-      expect(await exited, output).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
 
     const states = await mentorStates(db.pool, mentors);
     expect(states.map((state) => state.reasonCode)).toEqual([

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { serviceRoleClaims, userClaims, withCaller } from '@peer-mentor/db';
+import { type JwtClaims, serviceRoleClaims, userClaims, withCaller } from '@peer-mentor/db';
 import type pg from 'pg';
 
 /** A calendar date `days` after `date` (YYYY-MM-DD). */
@@ -91,22 +91,35 @@ export async function addMentors(
   return ids;
 }
 
+/** activate_pause as whoever the claims describe. */
+function pauseAs(
+  pool: pg.Pool,
+  claims: JwtClaims,
+  organization: Organization,
+  mentorId: string,
+  reason: string,
+  expectedEnd: string | null,
+): Promise<void> {
+  return withCaller(pool, claims, async (client) => {
+    await client.query('select public.activate_pause($1, $2, $3, null, $4)', [
+      mentorId,
+      organization.id,
+      reason,
+      expectedEnd,
+    ]);
+  });
+}
+
 /** activate_pause as the organization's admin (a user with a JWT, through the RPC). */
-export async function pauseAsAdmin(
+export function pauseAsAdmin(
   pool: pg.Pool,
   organization: Organization,
   mentorId: string,
   reason: string,
   expectedEnd: string | null = null,
 ): Promise<void> {
-  await withCaller(pool, userClaims(organization.adminUserId, organization.id), (client) =>
-    client.query('select public.activate_pause($1, $2, $3, null, $4)', [
-      mentorId,
-      organization.id,
-      reason,
-      expectedEnd,
-    ]),
-  );
+  const admin = userClaims(organization.adminUserId, organization.id);
+  return pauseAs(pool, admin, organization, mentorId, reason, expectedEnd);
 }
 
 export async function resumeAsAdmin(
@@ -120,21 +133,14 @@ export async function resumeAsAdmin(
 }
 
 /** activate_pause as the system (certification_expired is the system's alone). */
-export async function pauseAsSystem(
+export function pauseAsSystem(
   pool: pg.Pool,
   organization: Organization,
   mentorId: string,
   reason: string,
   expectedEnd: string | null = null,
 ): Promise<void> {
-  await withCaller(pool, serviceRoleClaims, (client) =>
-    client.query('select public.activate_pause($1, $2, $3, null, $4)', [
-      mentorId,
-      organization.id,
-      reason,
-      expectedEnd,
-    ]),
-  );
+  return pauseAs(pool, serviceRoleClaims, organization, mentorId, reason, expectedEnd);
 }
 
 export interface MentorState {

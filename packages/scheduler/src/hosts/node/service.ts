@@ -36,7 +36,12 @@ export function startSchedulerService(options: SchedulerServiceOptions): Schedul
     throw new Error('DATABASE_URL is not set: the scheduler needs the database');
   const db = createDb(env.databaseUrl, { maxConnections: env.dispatch.concurrency + 4 });
   const client = options.client ?? createDynamicsPortalClient(env.dynamics, { logger });
-  const dispatcher = createDispatcher(env, db.pool, client, logger);
+  // With Dynamics sync off there is nothing to send: the outbox keeps every event for the day
+  // it is switched on (a restart with DYNAMICS_SYNC_ENABLED=true), so no dispatcher runs.
+  const dispatcher =
+    options.client !== undefined || env.dynamics.enabled
+      ? createDispatcher(env, db.pool, client, logger)
+      : undefined;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
   const track = async <T>(work: Promise<T>): Promise<T> => {
@@ -83,10 +88,7 @@ export function startSchedulerService(options: SchedulerServiceOptions): Schedul
     },
   );
 
-  // With Dynamics sync off there is nothing to send: the outbox keeps every event for the day
-  // it is switched on (a restart with DYNAMICS_SYNC_ENABLED=true), so no dispatch loop runs.
-  const dispatching = options.client !== undefined || env.dynamics.enabled;
-  const dispatch = dispatching
+  const dispatch = dispatcher
     ? new Cron(
         '* * * * * *',
         {
@@ -106,9 +108,9 @@ export function startSchedulerService(options: SchedulerServiceOptions): Schedul
     nightlyCron: env.nightly.cron,
     timeZone: env.nightly.timeZone,
     nextNightlyRun: nightly.nextRun()?.toISOString() ?? null,
-    dispatchEverySeconds: dispatching ? env.nightly.dispatchEverySeconds : null,
+    dispatchEverySeconds: dispatcher ? env.nightly.dispatchEverySeconds : null,
     adapter: client.adapter,
-    ...(dispatching ? {} : { outbox: 'kept: Dynamics sync is off (DYNAMICS_SYNC_ENABLED)' }),
+    ...(dispatcher ? {} : { outbox: 'kept: Dynamics sync is off (DYNAMICS_SYNC_ENABLED)' }),
   });
 
   return {
