@@ -63,7 +63,7 @@ export function dartString(value: string): string {
 const dartStringList = (values: readonly string[]) => `[${values.map(dartString).join(', ')}]`;
 
 /** A `///` doc comment, wrapped to stay within 100 columns at the given indent. */
-function doc(text: string, indent = ''): string[] {
+export function doc(text: string, indent = ''): string[] {
   const width = 100 - indent.length - 4;
   const lines: string[] = [];
   for (const paragraph of text.split('\n')) {
@@ -81,7 +81,7 @@ function doc(text: string, indent = ''): string[] {
   return lines.map((line) => (line ? `${indent}/// ${line}` : `${indent}///`));
 }
 
-interface EnumField {
+export interface EnumField {
   name: string;
   type: string;
   doc: string;
@@ -90,7 +90,7 @@ interface EnumField {
 }
 
 /** An enhanced enum over wire values, with `wireValue` and a `fromWire` lookup. */
-function wireEnum(
+export function wireEnum(
   name: string,
   description: string,
   values: readonly string[],
@@ -259,6 +259,52 @@ function wireKeys(): string[] {
 const actorRoleList = (roles: readonly string[]) =>
   `[${roles.map((role) => `ActorRole.${dartIdentifier(role)}`).join(', ')}]`;
 
+/**
+ * The Dart enums of the file, each over the values of one TypeScript enum. A model field whose
+ * zod enum has the same values gets this type (scripts/dart-models.ts).
+ */
+export const dartEnums: readonly {
+  name: string;
+  description: string;
+  values: readonly string[];
+  fields?: EnumField[];
+}[] = [
+  {
+    name: 'DatabaseRole',
+    description: 'Database roles a Supabase token can name.',
+    values: databaseRoles,
+  },
+  { name: 'PauseStatus', description: PauseStatus.description ?? '', values: pauseStatuses },
+  {
+    name: 'PauseReasonCode',
+    description: PauseReasonCode.description ?? '',
+    values: pauseReasonCodes,
+    fields: [
+      {
+        name: 'usableBy',
+        type: 'List<ActorRole>',
+        doc: 'The actors allowed to start a pause with this reason code.',
+        valueFor: (value) =>
+          actorRoleList(reasonCodeUsableBy[value as keyof typeof reasonCodeUsableBy]),
+      },
+    ],
+  },
+  { name: 'MemberRole', description: MemberRole.description ?? '', values: memberRoles },
+  {
+    name: 'ActorRole',
+    description: ActorRole.description ?? '',
+    values: actorRoles,
+    fields: [
+      {
+        name: 'locksPause',
+        type: 'bool',
+        doc: 'Whether a pause this actor began can be ended only by a coordinator or an org admin.',
+        valueFor: (value) => String((pauseLockingActorRoles as readonly string[]).includes(value)),
+      },
+    ],
+  },
+];
+
 /** The whole Dart file. */
 export function renderDart(): string {
   const lines: string[] = [
@@ -312,31 +358,10 @@ export function renderDart(): string {
     `  static const String defaultTimeZone = ${dartString(DEFAULT_TIME_ZONE)};`,
     '}',
     '',
-    ...wireEnum('DatabaseRole', 'Database roles a Supabase token can name.', databaseRoles),
-    '',
-    ...wireEnum('PauseStatus', PauseStatus.description ?? '', pauseStatuses),
-    '',
-    ...wireEnum('PauseReasonCode', PauseReasonCode.description ?? '', pauseReasonCodes, [
-      {
-        name: 'usableBy',
-        type: 'List<ActorRole>',
-        doc: 'The actors allowed to start a pause with this reason code.',
-        valueFor: (value) =>
-          actorRoleList(reasonCodeUsableBy[value as keyof typeof reasonCodeUsableBy]),
-      },
+    ...dartEnums.flatMap((entry) => [
+      ...wireEnum(entry.name, entry.description, entry.values, entry.fields),
+      '',
     ]),
-    '',
-    ...wireEnum('MemberRole', MemberRole.description ?? '', memberRoles),
-    '',
-    ...wireEnum('ActorRole', ActorRole.description ?? '', actorRoles, [
-      {
-        name: 'locksPause',
-        type: 'bool',
-        doc: 'Whether a pause this actor began can be ended only by a coordinator or an org admin.',
-        valueFor: (value) => String((pauseLockingActorRoles as readonly string[]).includes(value)),
-      },
-    ]),
-    '',
     ...constants(
       'RpcNames',
       'The database functions a client calls with `supabase.rpc(name, params: ...)`.',
