@@ -167,8 +167,12 @@ export function renderRepository(): string {
         '  ',
       ),
       `  Future<${method.response.dart}> ${method.method}(${method.argsName} args) async {`,
-      `    final data = await _call(RpcNames.${method.method}, args.toJson());`,
-      `    return decodeAt(RpcNames.${method.method}, data, ${method.response.decoder});`,
+      ...(method.response.dart === 'void'
+        ? [`    await _call(RpcNames.${method.method}, args.toJson());`]
+        : [
+            `    final data = await _call(RpcNames.${method.method}, args.toJson());`,
+            `    return decodeAt(RpcNames.${method.method}, data, ${method.response.decoder});`,
+          ]),
       '  }',
     ]),
     '',

@@ -219,6 +219,19 @@ export function dartTypeOf(schema: z.ZodType, context: string, extraEnums: Extra
         isList: false,
       };
     }
+    case 'void':
+    case 'null':
+    case 'undefined':
+      // An RPC that returns nothing (PostgREST answers 204 or null).
+      return {
+        dart: 'void',
+        nullable: true,
+        decoder: 'decodeNothing',
+        encodeSuffix: '',
+        sample: null,
+        otherSample: null,
+        isList: false,
+      };
     default:
       throw new Error(
         `${context}: zod type "${d.type}" has no Dart mapping in scripts/dart-models.ts`,
@@ -244,7 +257,9 @@ function enumNameFor(
       ? title
       : context
           .split('.')
-          .map((part) => pascal(part.replace(/^p_/, '').replace(/\[\]$/, '')))
+          .map((part, index) =>
+            index === 0 ? part : pascal(part.replace(/^p_/, '').replace(/(\[\])+$/, '')),
+          )
           .join('');
   extraEnums.set(name, values);
   return name;

@@ -60,7 +60,7 @@ function pubspec(manifest: NpmManifest): string {
     '',
     'dependencies:',
     '  # PostgrestException(code, message, details, hint), SupabaseClient.rpc and the',
-    '  # accessToken option (2.3.0+). supabase 3 renames PostgrestException: not yet supported.',
+    '  # accessToken option (2.3.0+). The next major, in development, renames PostgrestException.',
     '  supabase: ^2.3.0',
     '',
     'dev_dependencies:',

@@ -12,6 +12,7 @@ export interface SyntaxNode {
   isMissing: boolean;
   hasError: boolean;
   startPosition: { row: number; column: number };
+  parent: SyntaxNode | null;
   children: SyntaxNode[];
   namedChildren: SyntaxNode[];
   childForFieldName(name: string): SyntaxNode | null;

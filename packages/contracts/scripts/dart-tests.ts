@@ -310,11 +310,15 @@ export function renderRepositoryTest(): string {
       `    final args = ${method.argsName}.fromJson(${dartJson(args.full, '    ')});`,
       `    final body = ${dartJson(response, '    ')};`,
       '    answer = (_) => json(body);',
-      `    final result = await repository.${method.method}(args);`,
+      method.response.dart === 'void'
+        ? `    await repository.${method.method}(args);`
+        : `    final result = await repository.${method.method}(args);`,
       "    expect(requests.single.method, 'POST');",
       `    expect(requests.single.url.path, '/rest/v1/rpc/${method.rpc}');`,
       '    expect(jsonDecode(requests.single.body), args.toJson());',
-      `    expect(result, ${responseReader(method.response.decoder, 'body')});`,
+      ...(method.response.dart === 'void'
+        ? []
+        : [`    expect(result, ${responseReader(method.response.decoder, 'body')});`]),
       '  });',
     );
   }

@@ -373,9 +373,9 @@ describe('the JSON the Dart tests read', () => {
 
   it('a timestamp as Dart writes it (toUtc().toIso8601String()) is valid on the wire', () => {
     const validate = ajv.compile(jsonSchemaFor('PeerMentorStatusRow'));
-    const [{ full }] = dartTestSamples().filter(
+    const { full } = dartTestSamples().find(
       (sample) => sample.model.name === 'PeerMentorStatusRow',
-    );
+    )!;
     for (const updated_at of [
       '2026-11-26T16:15:20.500Z',
       '2026-11-26T16:15:20.768935Z',

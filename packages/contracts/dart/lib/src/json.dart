@@ -72,6 +72,9 @@ DateTime decodeTimestamp(Object? value) {
 /// A calendar date as YYYY-MM-DD.
 CalendarDate decodeCalendarDate(Object? value) => CalendarDate.parse(decodeString(value));
 
+/// Nothing: the response of an RPC that returns void.
+void decodeNothing(Object? value) {}
+
 /// null, or what [decode] reads.
 Decode<T?> decodeNullable<T>(Decode<T> decode) =>
     (Object? value) => value == null ? null : decode(value);
