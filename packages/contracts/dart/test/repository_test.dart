@@ -33,7 +33,7 @@ void main() {
 
   tearDown(() => client.dispose());
 
-  http.Response json(Object? body, [int status = 200]) => http.Response(
+  http.Response reply(Object? body, [int status = 200]) => http.Response(
         jsonEncode(body),
         status,
         headers: <String, String>{'content-type': 'application/json; charset=utf-8'},
@@ -60,7 +60,7 @@ void main() {
       'version': 1,
       'updated_at': '2026-11-26T16:15:20.768935+00:00',
     };
-    answer = (_) => json(body);
+    answer = (_) => reply(body);
     final result = await repository.activatePause(args);
     expect(requests.single.method, 'POST');
     expect(requests.single.url.path, '/rest/v1/rpc/activate_pause');
@@ -87,7 +87,7 @@ void main() {
       'version': 1,
       'updated_at': '2026-11-26T16:15:20.768935+00:00',
     };
-    answer = (_) => json(body);
+    answer = (_) => reply(body);
     final result = await repository.deactivatePause(args);
     expect(requests.single.method, 'POST');
     expect(requests.single.url.path, '/rest/v1/rpc/deactivate_pause');
@@ -110,7 +110,7 @@ void main() {
       'paused_by_role': 'peer_mentor',
       'expected_end': '2027-01-15',
     }];
-    answer = (_) => json(body);
+    answer = (_) => reply(body);
     final result = await repository.getActivePausesForChapter(args);
     expect(requests.single.method, 'POST');
     expect(requests.single.url.path, '/rest/v1/rpc/get_active_pauses_for_chapter');
@@ -119,7 +119,7 @@ void main() {
   });
 
   test('a domain error body becomes its exception class, with details and hint', () async {
-    answer = (_) => json(<String, dynamic>{
+    answer = (_) => reply(<String, dynamic>{
       'code': 'PM423',
       'message': 'this pause can only be ended by a coordinator or an organization admin',
       'details': 'paused by coordinator',
@@ -140,7 +140,7 @@ void main() {
   });
 
   test('an error that is not ours becomes an OtherRpcException', () async {
-    answer = (_) => json(<String, dynamic>{
+    answer = (_) => reply(<String, dynamic>{
       'code': '42501',
       'message': 'permission denied for function activate_pause',
       'details': null,
@@ -160,7 +160,7 @@ void main() {
   });
 
   test('a response of the wrong shape is a FormatException naming the RPC', () async {
-    answer = (_) => json(<String, dynamic>{'unexpected': true});
+    answer = (_) => reply(<String, dynamic>{'unexpected': true});
     await expectLater(
       repository.activatePause(ActivatePauseArgs.fromJson(<String, dynamic>{
         'p_peer_mentor_id': '77811564-bdcd-7efa-3253-16c5e61ea31d',
