@@ -1,8 +1,8 @@
 // Everything the generator writes besides tsc's output. Two sets:
 // - dist files (relative to dist/), which the build writes into the npm package;
-// - checked-in files (relative to packages/contracts): the golden copies of the JSON Schema in
-//   golden/, and the pub package in dart/, which is itself the golden copy of the Dart output
-//   (the npm package's single Dart file is its lib/src/constants.dart).
+// - checked-in files (relative to packages/contracts): the golden copies of the npm package's
+//   JSON Schema and Dart file in golden/, and the pub package in dart/ (whose
+//   lib/src/constants.dart is the same Dart file).
 // The golden test compares the checked-in files with what the generator writes now.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -30,6 +30,7 @@ export function renderCheckedIn(): Map<string, string> {
   for (const [name, content] of renderJsonSchemaFiles()) {
     files.set(`golden/json-schema/${name}`, content);
   }
+  files.set(`golden/dart/${DART_FILE_NAME}`, renderDart());
   for (const [name, content] of renderPubPackage(packageRoot)) {
     files.set(`${PUB_PACKAGE_DIR}/${name}`, content);
   }

@@ -310,7 +310,7 @@ export function renderPubPackage(packageRoot: string): Map<string, string> {
     [`lib/${PUB_PACKAGE_NAME}.dart`, LIBRARY],
     ['lib/repository.dart', REPOSITORY_LIBRARY],
     ['lib/src/calendar_date.dart', CALENDAR_DATE_DART],
-    ['lib/src/constants.dart', renderDart()],
+    ['lib/src/constants.dart', renderDart('generate')],
     ['lib/src/exceptions.dart', renderExceptions()],
     ['lib/src/json.dart', JSON_SUPPORT_DART],
     ['lib/src/models.dart', renderModels()],

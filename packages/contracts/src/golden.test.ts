@@ -21,9 +21,12 @@ describe('generated files', () => {
   });
 
   it('give the npm package the same Dart constants as the pub package', () => {
-    expect(renderArtifacts().get(`dart/${DART_FILE_NAME}`)).toBe(
-      renderCheckedIn().get('dart/lib/src/constants.dart'),
-    );
+    // Only the header differs: it names the script that writes each copy.
+    const body = (dart: string | undefined) => dart?.split('\n').slice(3).join('\n');
+    const npm = renderArtifacts().get(`dart/${DART_FILE_NAME}`);
+    expect(npm).toBe(renderCheckedIn().get(`golden/dart/${DART_FILE_NAME}`));
+    expect(body(npm)).toBe(body(renderCheckedIn().get('dart/lib/src/constants.dart')));
+    expect(npm).toContain('contracts build`');
   });
 
   it('are generated the same way twice', () => {
