@@ -171,7 +171,7 @@ export function renderRepository(): string {
         ? [`    await _call(RpcNames.${method.method}, args.toJson());`]
         : [
             `    final data = await _call(RpcNames.${method.method}, args.toJson());`,
-            `    return decodeAt(RpcNames.${method.method}, data, ${method.response.decoder});`,
+            `    return decodeAt<${method.response.dart}>(RpcNames.${method.method}, data, ${method.response.decoder});`,
           ]),
       '  }',
     ]),

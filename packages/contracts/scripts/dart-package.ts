@@ -71,13 +71,16 @@ function pubspec(manifest: NpmManifest): string {
   ].join('\n');
 }
 
-const ANALYSIS_OPTIONS = [
+const ANALYSIS_OPTIONS = [...GENERATED_YAML, 'include: package:lints/recommended.yaml', ''].join(
+  '\n',
+);
+
+/** dart_test.yaml: declares the tag of the integration test, so `dart test` knows it. */
+const DART_TEST_CONFIG = [
   ...GENERATED_YAML,
-  'include: package:lints/recommended.yaml',
-  '',
-  'analyzer:',
-  '  language:',
-  '    strict-raw-types: true',
+  'tags:',
+  '  # test/integration: needs a Supabase project (README.md); skipped without one.',
+  '  integration: {}',
   '',
 ].join('\n');
 
@@ -304,6 +307,7 @@ export function renderPubPackage(packageRoot: string): Map<string, string> {
     ['.gitignore', GITIGNORE],
     ['pubspec.yaml', pubspec(manifest)],
     ['analysis_options.yaml', ANALYSIS_OPTIONS],
+    ['dart_test.yaml', DART_TEST_CONFIG],
     ['README.md', readme(manifest)],
     ['CHANGELOG.md', changelog()],
     ['LICENSE', readFileSync(path.join(packageRoot, 'LICENSE'), 'utf8')],

@@ -131,6 +131,29 @@ describe('Dart syntax (tree-sitter Dart grammar)', () => {
     for (const file of files) expect(dartSyntaxErrors(committed.get(file)!), file).toEqual([]);
   });
 
+  it('every name a Dart file uses from this package is declared in it or in what it imports', () => {
+    const dartSources = new Map(dartFiles.map((file) => [file, pubFile(file)]));
+    const ours = new Set(
+      dartFiles
+        .filter((file) => file.startsWith('lib/'))
+        .flatMap((file) => topLevelNames(tree(file))),
+    );
+    const visible = visibleNames(dartSources);
+    const unresolved: string[] = [];
+    for (const file of dartFiles) {
+      for (const node of walk(tree(file))) {
+        const isName = node.type === 'type_identifier' || node.type === 'identifier';
+        if (isName && ours.has(node.text) && !visible.get(file)!.has(node.text)) {
+          unresolved.push(`${file}:${node.startPosition.row + 1}: ${node.text}`);
+        }
+      }
+    }
+    expect(unresolved).toEqual([]);
+    expect(visible.get('test/models_test.dart')!.has('decodeKey'), 'json.dart stays private').toBe(
+      false,
+    );
+  });
+
   it('uses in its tests only classes the library declares (or Dart, test and supabase ones)', () => {
     const declared = new Set<string>();
     for (const file of dartFiles.filter((name) => name.startsWith('lib/'))) {
@@ -161,6 +184,69 @@ describe('Dart syntax (tree-sitter Dart grammar)', () => {
     expect([...unknown].filter((entry) => !/: (http|Request|Response)$/.test(entry))).toEqual([]);
   });
 });
+
+/** The names a Dart file declares at top level (classes, enums, typedefs, functions, constants). */
+function topLevelNames(root: SyntaxNode): string[] {
+  const names: string[] = [];
+  for (const node of root.namedChildren) {
+    if (['class_definition', 'enum_declaration'].includes(node.type)) {
+      names.push(node.childForFieldName('name')!.text);
+    } else if (node.type === 'type_alias') {
+      names.push(node.namedChildren.find((child) => child.type === 'type_identifier')!.text);
+    } else if (node.type === 'function_signature') {
+      names.push(node.childForFieldName('name')!.text);
+    } else if (node.type === 'static_final_declaration_list') {
+      for (const declaration of node.namedChildren) names.push(declaration.namedChildren[0]!.text);
+    }
+  }
+  return names;
+}
+
+/**
+ * Which of this package's names each Dart file can see: its own, and those of the files it
+ * imports, following their exports (`_` names stay in their file). Other packages' imports
+ * (dart:, package:supabase, package:test) are not followed: their names cannot be checked here.
+ */
+function visibleNames(files: Map<string, string>): Map<string, Set<string>> {
+  const roots = new Map([...files].map(([file, text]) => [file, parseDart(text)]));
+  const target = (from: string, uri: string): string | undefined => {
+    const own = `package:${PUB_PACKAGE_NAME}/`;
+    if (uri.startsWith(own)) return `lib/${uri.slice(own.length)}`;
+    if (/^(dart|package):/.test(uri)) return undefined;
+    return path.posix.normalize(path.posix.join(path.posix.dirname(from), uri));
+  };
+  const directives = (file: string, kind: 'import' | 'export') =>
+    roots
+      .get(file)!
+      .namedChildren.filter((node) => node.type === 'import_or_export')
+      .map((node) => new RegExp(`^${kind}\\s+'([^']+)'`).exec(node.text)?.[1])
+      .filter((uri): uri is string => uri !== undefined)
+      .map((uri) => {
+        const resolved = target(file, uri);
+        if (resolved !== undefined && !roots.has(resolved)) {
+          throw new Error(`${file}: ${kind} of ${uri}, which the package does not have`);
+        }
+        return resolved;
+      })
+      .filter((resolved): resolved is string => resolved !== undefined);
+  const exported = (file: string, seen = new Set<string>()): string[] => {
+    if (seen.has(file)) return [];
+    seen.add(file);
+    return [
+      ...topLevelNames(roots.get(file)!).filter((name) => !name.startsWith('_')),
+      ...directives(file, 'export').flatMap((next) => exported(next, seen)),
+    ];
+  };
+  return new Map(
+    [...roots.keys()].map((file) => [
+      file,
+      new Set([
+        ...topLevelNames(roots.get(file)!),
+        ...directives(file, 'import').flatMap((next) => exported(next)),
+      ]),
+    ]),
+  );
+}
 
 /** A property's alternatives: `anyOf`, or `type: [t, 'null']` split in two. */
 function schemaBranches(property: Record<string, unknown>): Record<string, unknown>[] {

@@ -24,7 +24,7 @@ final class PeerMentorRepository {
   /// errors: PM401, PM403, PM404, PM409, PM412, PM422.
   Future<PeerMentorStatusRow> activatePause(ActivatePauseArgs args) async {
     final data = await _call(RpcNames.activatePause, args.toJson());
-    return decodeAt(RpcNames.activatePause, data, decodeObject(PeerMentorStatusRow.fromJson));
+    return decodeAt<PeerMentorStatusRow>(RpcNames.activatePause, data, decodeObject(PeerMentorStatusRow.fromJson));
   }
 
   /// `deactivate_pause`: Ends a peer mentor’s pause and logs it atomically. A mentor cannot end a
@@ -32,7 +32,7 @@ final class PeerMentorRepository {
   /// PM404, PM410, PM412, PM422, PM423.
   Future<PeerMentorStatusRow> deactivatePause(DeactivatePauseArgs args) async {
     final data = await _call(RpcNames.deactivatePause, args.toJson());
-    return decodeAt(RpcNames.deactivatePause, data, decodeObject(PeerMentorStatusRow.fromJson));
+    return decodeAt<PeerMentorStatusRow>(RpcNames.deactivatePause, data, decodeObject(PeerMentorStatusRow.fromJson));
   }
 
   /// `get_active_pauses_for_chapter`: The paused mentors of one chapter, oldest pause first.
@@ -40,7 +40,7 @@ final class PeerMentorRepository {
   /// PM412, PM422.
   Future<List<ActivePauseRow>> getActivePausesForChapter(GetActivePausesForChapterArgs args) async {
     final data = await _call(RpcNames.getActivePausesForChapter, args.toJson());
-    return decodeAt(RpcNames.getActivePausesForChapter, data, decodeList(decodeObject(ActivePauseRow.fromJson)));
+    return decodeAt<List<ActivePauseRow>>(RpcNames.getActivePausesForChapter, data, decodeList(decodeObject(ActivePauseRow.fromJson)));
   }
 
   Future<Object?> _call(String function, Map<String, dynamic> params) async {
