@@ -154,6 +154,50 @@ describe('Dart syntax (tree-sitter Dart grammar)', () => {
     );
   });
 
+  it('every `Type.member` of this package that a Dart file names exists', () => {
+    // Static members: enum values and lookups, constants, named constructors, static methods.
+    const members = new Map<string, Set<string>>();
+    for (const file of dartFiles.filter((name) => name.startsWith('lib/'))) {
+      for (const node of walk(tree(file))) {
+        if (node.type !== 'class_definition' && node.type !== 'enum_declaration') continue;
+        const name = node.childForFieldName('name')!.text;
+        const own = new Set<string>(node.type === 'enum_declaration' ? ['values'] : []);
+        for (const constant of nodes(node, 'enum_constant')) {
+          own.add(constant.childForFieldName('name')!.text);
+        }
+        const body = node.text;
+        for (const match of body.matchAll(
+          /^ {2}static (?:const |final )?[\w<>?, ]+? (\w+)\s*[=(;]/gm,
+        )) {
+          own.add(match[1]!);
+        }
+        for (const match of body.matchAll(
+          new RegExp(`^ {2}(?:const |factory )?${name}\\.(\\w+)\\(`, 'gm'),
+        )) {
+          own.add(match[1]!);
+        }
+        members.set(name, own);
+      }
+    }
+    expect([...members.get('PauseReasonCode')!]).toEqual(
+      expect.arrayContaining(['health', 'fromWire']),
+    );
+    const missing: string[] = [];
+    for (const file of dartFiles) {
+      const code = pubFile(file)
+        .split('\n')
+        .map((line) => (line.trimStart().startsWith('//') ? '' : line))
+        // String contents are text, not code.
+        .map((line) => line.replace(/'(?:[^'\\]|\\.)*'/g, "''"))
+        .join('\n');
+      for (const match of code.matchAll(/\b([A-Z]\w*)\.([a-zA-Z]\w*)/g)) {
+        const known = members.get(match[1]!);
+        if (known && !known.has(match[2]!)) missing.push(`${file}: ${match[1]}.${match[2]}`);
+      }
+    }
+    expect([...new Set(missing)]).toEqual([]);
+  });
+
   it('uses in its tests only classes the library declares (or Dart, test and supabase ones)', () => {
     const declared = new Set<string>();
     for (const file of dartFiles.filter((name) => name.startsWith('lib/'))) {
