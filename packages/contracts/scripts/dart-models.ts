@@ -5,7 +5,7 @@
 // once in lib/src/json.dart.
 import { z } from 'zod';
 import { type WireSchemaName, wireSchemas } from '../src/index.js';
-import { dartEnums, dartIdentifier, dartString, doc, wireEnum } from './dart.js';
+import { dartIdentifier, dartString, doc, renderDart, wireEnum } from './dart.js';
 
 /** How one zod type looks in Dart. */
 export interface DartType {
@@ -239,6 +239,23 @@ export function dartTypeOf(schema: z.ZodType, context: string, extraEnums: Extra
   }
 }
 
+/**
+ * The enums the constants file declares, by name, with their wire values in order: read from
+ * the generated text, so an enum added there is used by the models without naming it here.
+ */
+export function constantsEnums(): Map<string, string[]> {
+  const enums = new Map<string, string[]>();
+  for (const match of renderDart().matchAll(
+    /^enum (\w+) \{\n((?:(?: {2}\/\/\/.*| {2}\w+\(.*)\n)+)/gm,
+  )) {
+    const values = [...match[2]!.matchAll(/^ {2}\w+\('((?:[^'\\]|\\.)*)'/gm)].map(
+      (value) => value[1]!,
+    );
+    if (values.length > 0) enums.set(match[1]!, values);
+  }
+  return enums;
+}
+
 /** The constants file's enum with these values, or a model-file enum named for the schema. */
 function enumNameFor(
   schema: z.ZodType,
@@ -248,8 +265,7 @@ function enumNameFor(
 ): string {
   const same = (other: readonly string[]) =>
     other.length === values.length && other.every((value, index) => value === values[index]);
-  const known = dartEnums.find((entry) => same(entry.values));
-  if (known) return known.name;
+  for (const [name, other] of constantsEnums()) if (same(other)) return name;
   for (const [name, other] of extraEnums) if (same(other)) return name;
   const title = z.globalRegistry.get(schema)?.title;
   const name =

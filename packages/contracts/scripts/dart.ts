@@ -260,52 +260,6 @@ const actorRoleList = (roles: readonly string[]) =>
   `[${roles.map((role) => `ActorRole.${dartIdentifier(role)}`).join(', ')}]`;
 
 /**
- * The Dart enums of the file, each over the values of one TypeScript enum. A model field whose
- * zod enum has the same values gets this type (scripts/dart-models.ts).
- */
-export const dartEnums: readonly {
-  name: string;
-  description: string;
-  values: readonly string[];
-  fields?: EnumField[];
-}[] = [
-  {
-    name: 'DatabaseRole',
-    description: 'Database roles a Supabase token can name.',
-    values: databaseRoles,
-  },
-  { name: 'PauseStatus', description: PauseStatus.description ?? '', values: pauseStatuses },
-  {
-    name: 'PauseReasonCode',
-    description: PauseReasonCode.description ?? '',
-    values: pauseReasonCodes,
-    fields: [
-      {
-        name: 'usableBy',
-        type: 'List<ActorRole>',
-        doc: 'The actors allowed to start a pause with this reason code.',
-        valueFor: (value) =>
-          actorRoleList(reasonCodeUsableBy[value as keyof typeof reasonCodeUsableBy]),
-      },
-    ],
-  },
-  { name: 'MemberRole', description: MemberRole.description ?? '', values: memberRoles },
-  {
-    name: 'ActorRole',
-    description: ActorRole.description ?? '',
-    values: actorRoles,
-    fields: [
-      {
-        name: 'locksPause',
-        type: 'bool',
-        doc: 'Whether a pause this actor began can be ended only by a coordinator or an org admin.',
-        valueFor: (value) => String((pauseLockingActorRoles as readonly string[]).includes(value)),
-      },
-    ],
-  },
-];
-
-/**
  * The whole Dart file. `command` is the script its header names: `build` for the npm package's
  * copy (dist/dart), `generate` for the pub package's lib/src/constants.dart.
  */
@@ -361,10 +315,31 @@ export function renderDart(command: 'build' | 'generate' = 'build'): string {
     `  static const String defaultTimeZone = ${dartString(DEFAULT_TIME_ZONE)};`,
     '}',
     '',
-    ...dartEnums.flatMap((entry) => [
-      ...wireEnum(entry.name, entry.description, entry.values, entry.fields),
-      '',
+    ...wireEnum('DatabaseRole', 'Database roles a Supabase token can name.', databaseRoles),
+    '',
+    ...wireEnum('PauseStatus', PauseStatus.description ?? '', pauseStatuses),
+    '',
+    ...wireEnum('PauseReasonCode', PauseReasonCode.description ?? '', pauseReasonCodes, [
+      {
+        name: 'usableBy',
+        type: 'List<ActorRole>',
+        doc: 'The actors allowed to start a pause with this reason code.',
+        valueFor: (value) =>
+          actorRoleList(reasonCodeUsableBy[value as keyof typeof reasonCodeUsableBy]),
+      },
     ]),
+    '',
+    ...wireEnum('MemberRole', MemberRole.description ?? '', memberRoles),
+    '',
+    ...wireEnum('ActorRole', ActorRole.description ?? '', actorRoles, [
+      {
+        name: 'locksPause',
+        type: 'bool',
+        doc: 'Whether a pause this actor began can be ended only by a coordinator or an org admin.',
+        valueFor: (value) => String((pauseLockingActorRoles as readonly string[]).includes(value)),
+      },
+    ]),
+    '',
     ...constants(
       'RpcNames',
       'The database functions a client calls with `supabase.rpc(name, params: ...)`.',

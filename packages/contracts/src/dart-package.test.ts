@@ -14,13 +14,14 @@ import {
   renderCheckedIn,
 } from '../scripts/artifacts.js';
 import { parseChangeset, pendingChangesets } from '../scripts/changesets.js';
-import { dartEnums } from '../scripts/dart.js';
 import { domainExceptionClasses } from '../scripts/dart-client.js';
-import { modelNames, wireNameOf } from '../scripts/dart-models.js';
+import { constantsEnums, modelNames, wireNameOf } from '../scripts/dart-models.js';
 import { PUB_PACKAGE_DIR, PUB_PACKAGE_NAME } from '../scripts/dart-package.js';
 import { dartSyntaxErrors, parseDart, type SyntaxNode, walk } from '../scripts/dart-syntax.js';
 import { dartTestSamples } from '../scripts/dart-tests.js';
 import { jsonSchemaFor } from '../scripts/json-schema.js';
+import { databaseRoles } from './claims.js';
+import { actorRoles, memberRoles, pauseReasonCodes, pauseStatuses } from './enums.js';
 import { domainErrorCatalog, platformErrorCatalog } from './errors.js';
 import { rpcFunctions, rpcNames, type WireSchemaName } from './rpc.js';
 
@@ -430,9 +431,18 @@ describe('the Dart models and the JSON Schema', () => {
   }
 
   it('has every TypeScript enum as a Dart enum with the same wire values, in order', () => {
-    for (const entry of dartEnums) {
-      expect(dartEnumValues.get(entry.name), entry.name).toEqual([...entry.values]);
+    const enums = {
+      DatabaseRole: databaseRoles,
+      PauseStatus: pauseStatuses,
+      PauseReasonCode: pauseReasonCodes,
+      MemberRole: memberRoles,
+      ActorRole: actorRoles,
+    };
+    for (const [name, values] of Object.entries(enums)) {
+      expect(dartEnumValues.get(name), name).toEqual([...values]);
     }
+    // The generator's reading of the constants file agrees with the parsed Dart.
+    for (const [name, values] of constantsEnums()) expect(dartEnumValues.get(name)).toEqual(values);
   });
 
   it('has every error code in the Dart catalogs', () => {
