@@ -203,7 +203,7 @@ export const rpcFunctions = {
     response: PeerMentorStatusRow,
     returns: 'single',
     volatility: 'volatile',
-    errors: ['PM401', 'PM403', 'PM404', 'PM409', 'PM412', 'PM422'],
+    errors: ['PM401', 'PM403', 'PM404', 'PM409', 'PM412', 'PM422', 'PM429'],
     description:
       'Pauses a peer mentor and logs it atomically: mentors pause themselves, coordinators the mentors of their chapters, org admins anyone in the organization.',
   },
@@ -213,7 +213,7 @@ export const rpcFunctions = {
     response: PeerMentorStatusRow,
     returns: 'single',
     volatility: 'volatile',
-    errors: ['PM401', 'PM403', 'PM404', 'PM410', 'PM412', 'PM422', 'PM423'],
+    errors: ['PM401', 'PM403', 'PM404', 'PM410', 'PM412', 'PM422', 'PM423', 'PM429'],
     description:
       'Ends a peer mentor’s pause and logs it atomically. A mentor cannot end a pause imposed by a coordinator, an org admin or the system.',
   },

@@ -9,15 +9,15 @@ select plan(40);
 ------------------------------------------------------------------------------------------------
 -- Error catalog. Every code below is raised by some test of this suite:
 --   PM401 03/04/07, PM403 03/04/07, PM404 03/04/07, PM409 01/03, PM410 04, PM412 01/03/04/07,
---   PM422 03/04/07, PM423 04.
+--   PM422 03/04/07, PM423 04/11, PM429 11.
 ------------------------------------------------------------------------------------------------
 
 select results_eq(
   $$ select code, name from private.domain_error_catalog() order by code $$,
   $$ values ('PM401', 'not_authenticated'), ('PM403', 'forbidden'), ('PM404', 'not_found'),
             ('PM409', 'already_paused'), ('PM410', 'not_paused'), ('PM412', 'organization_mismatch'),
-            ('PM422', 'invalid_argument'), ('PM423', 'pause_locked') $$,
-  'the catalog holds exactly the eight PM codes of DESIGN §7 with their names'
+            ('PM422', 'invalid_argument'), ('PM423', 'pause_locked'), ('PM429', 'too_many_changes') $$,
+  'the catalog holds exactly the nine PM codes of DESIGN §7 (with PM429 of issue 16) with their names'
 );
 
 select tests.remember_state();

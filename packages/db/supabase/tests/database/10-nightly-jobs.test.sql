@@ -1,6 +1,7 @@
 -- The nightly jobs (DESIGN §11, migration 20260402000000):
 --   * certification expiry: expired yesterday, today, tomorrow; a mentor already paused for
---     another reason keeps that pause (deferred) and is paused for the expiry when it ends;
+--     another reason keeps that pause (deferred) and is paused for the expiry the moment it
+--     ends (in the same transaction, by the system);
 --     several organizations; each organization's own calendar date (Oslo vs UTC);
 --   * scheduled resume: expected end passed, today, none; certification_expired pauses last
 --     while the certification is expired and end when it is renewed;
@@ -304,19 +305,25 @@ select results_eq(
   'a rerun of the same date examines nothing: every expiry is marked handled');
 select tests.state_unchanged('... and changes no status, log row or version');
 
--- The deferred expiry: when the vacation ends, the next run pauses the mentor for it.
+-- The deferred expiry holds the moment the vacation ends (issue 16): the mentor is paused for
+-- it at once, by the system, and the next run has nothing left to do.
 select tests.act_as('admin_a', 'org_a');
 select public.deactivate_pause(tests.id('mentor_a4'), tests.id('org_a'));
 select tests.act_as_owner();
-select is((tests.certification_of('mentor_a4')).expiry_outcome, null,
-  'when the other pause ends, the deferred expiry is due again');
+select is((tests.certification_of('mentor_a4')).expiry_outcome, 'paused',
+  'when the other pause ends, the deferred expiry is applied at once and recorded as paused');
 select tests.drive('expiry-2', array['certification_expiry'], tests.today(), p_rerun => true);
 select results_eq(
   $$ select s.status::text, s.reason_code::text, s.version from public.peer_mentor_status s
      where s.peer_mentor_id = tests.id('mentor_a4') $$,
   $$ values ('paused', 'certification_expired', 3) $$,
-  '... and the next run pauses the mentor for the expired certification');
-select is((tests.certification_of('mentor_a4')).expiry_outcome, 'paused', '... recorded as paused');
+  '... the mentor is paused for the expired certification (version 2 the resume, 3 the system''s pause)');
+select results_eq(
+  $$ select (tests.last_log('mentor_a4')).actor_role::text,
+            (select sum(r.mentors_changed)::integer from private.scheduler_runs r
+             where r.invocation_id = tests.id('expiry-2')) $$,
+  $$ values ('system', 0) $$,
+  '... by the system when the vacation ended: the next run changes nothing');
 
 ------------------------------------------------------------------------------------------------
 -- The organization's calendar: an instant just after midnight in Oslo is still yesterday in UTC
