@@ -295,6 +295,13 @@ describe('real calls, parsed with the contract schemas', () => {
 
   it('every domain error the SQL raises parses into its catalog entry', async () => {
     const org = world.organizationId;
+    // PM429: with the per-mentor limit lowered to one transition, mentor 5's second is refused.
+    await db.pool.query('update private.status_transition_limit set max_transitions = 1');
+    await call(asMentor(5), 'activate_pause', {
+      p_peer_mentor_id: mentor(5).id,
+      p_organization_id: org,
+      p_reason_code: 'personal',
+    });
     const scenarios: [DomainErrorCode, JwtClaims, RpcName, Record<string, unknown>][] = [
       [
         'PM401',
@@ -344,6 +351,12 @@ describe('real calls, parsed with the contract schemas', () => {
         'deactivate_pause',
         { p_peer_mentor_id: mentor(2).id, p_organization_id: org },
       ],
+      [
+        'PM429',
+        asMentor(5),
+        'deactivate_pause',
+        { p_peer_mentor_id: mentor(5).id, p_organization_id: org },
+      ],
     ];
     expect(scenarios.map(([code]) => code)).toEqual(domainErrorCatalog.map((entry) => entry.code));
     for (const [code, claims, name, body] of scenarios) {
@@ -359,6 +372,7 @@ describe('real calls, parsed with the contract schemas', () => {
       });
       expect(rpcFunctions[name].errors, `${name} documents ${code}`).toContain(code);
     }
+    await db.pool.query('update private.status_transition_limit set max_transitions = 20');
   });
 
   it('an anonymous call fails with the grant layer’s 42501, which parses as a platform error', async () => {

@@ -156,18 +156,11 @@ begin
     from updated u
   )
   select u.* into v_result from updated u;
-
-  if not found then
-    raise exception using
-      errcode = 'serialization_failure',
-      message = 'peer mentor status changed concurrently; retry the call',
-      detail = format('peer mentor %s was expected at version %s', p_current.peer_mentor_id, p_current.version);
-  end if;
   return v_result;
 end
 $$;
 comment on function private.write_status_transition(public.peer_mentor_status, public.pause_status, public.pause_reason_code, text, date, uuid, public.status_actor_role) is
-  'Writes one transition from p_current: the status row, its log row and its outbox event in one statement; serialization_failure when the row is no longer at p_current.version. Called by the transition core only.';
+  'Writes one transition from p_current: the status row, its log row and its outbox event in one statement. Returns the new status row, or null (and writes nothing) when the row is no longer at p_current.version. Called by the transition core only.';
 
 ------------------------------------------------------------------------------------------------
 -- The core
@@ -268,6 +261,12 @@ begin
 
   v_result := private.write_status_transition(
     v_current, p_to_status, p_reason_code, p_note, p_expected_end, v_actor_user_id, v_actor_role);
+  if v_result is null then
+    raise exception using
+      errcode = 'serialization_failure',
+      message = 'peer mentor status changed concurrently; retry the call',
+      detail = format('peer mentor %s was expected at version %s', v_current.peer_mentor_id, v_current.version);
+  end if;
 
   -- An expired certification holds at the moment a pause ends: the mentor is paused for it
   -- by the system in the same transaction, so pausing for another reason around the nightly
@@ -278,6 +277,7 @@ begin
     where c.peer_mentor_id = v_mentor.id
       and c.valid_until < v_today;
     if found then
+      -- Cannot miss: the lock is held and v_result is the row just written.
       v_result := private.write_status_transition(
         v_result, 'paused', 'certification_expired',
         format('Certification expired: valid until %s', v_expired_until), null, null, 'system');
