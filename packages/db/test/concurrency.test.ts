@@ -11,7 +11,13 @@
  * wait has a deadline only so that a broken build fails instead of hanging.
  */
 import { randomUUID } from 'node:crypto';
-import { type JwtClaims, readEnv, userClaims, withCaller } from '@peer-mentor/db';
+import {
+  type JwtClaims,
+  liftStatusTransitionLimit,
+  readEnv,
+  userClaims,
+  withCaller,
+} from '@peer-mentor/db';
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -746,7 +752,7 @@ describe('storm', () => {
 
     // ~40 transitions per mentor in seconds: far above the per-mentor limit (PM429, 20 in any
     // 60 minutes), which is not what this storm is about. Operators raise it the same way.
-    await owner.query('update private.status_transition_limit set max_transitions = 1000000');
+    await liftStatusTransitionLimit(owner);
     const mentors = await createMentors(MENTORS);
     const clients = await connectMany(CLIENTS);
     const successes = new Map<string, number[]>(mentors.map((mentor) => [mentor.id, []]));
