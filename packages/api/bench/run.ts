@@ -140,7 +140,7 @@ async function createBenchMentors(databaseUrl: string, count: number): Promise<s
       );
       await client.query(
         `update public.peer_mentor_status
-         set status = 'active', reason_code = null, note = null, paused_at = null, paused_by = null,
+         set status = 'active', reason_code = null, paused_at = null, paused_by = null,
              paused_by_role = null, expected_end = null
          where peer_mentor_id = $1`,
         [id],

@@ -120,11 +120,16 @@ async function procInfo(name: string): Promise<ProcInfo> {
   return rows[0]!;
 }
 
-/** Result columns: a composite's attributes, or a RETURNS TABLE's output arguments. */
+/**
+ * Result columns: a composite's attributes, or a RETURNS TABLE's output arguments. Only a
+ * table's row type knows NOT NULL; a standalone composite type (CREATE TYPE … AS) does not.
+ */
 async function resultColumns(oid: number) {
   const { rows } = await db.pool.query<{ name: string; type: string; notNull: boolean | null }>(
-    `select a.attname as name, format_type(a.atttypid, null) as type, a.attnotnull as "notNull"
+    `select a.attname as name, format_type(a.atttypid, null) as type,
+            case when c.relkind = 'c' then null else a.attnotnull end as "notNull"
      from pg_proc p join pg_type t on t.oid = p.prorettype
+     join pg_class c on c.oid = t.typrelid
      join pg_attribute a on a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped
      where p.oid = $1 and p.proargmodes is null
      union all
@@ -205,7 +210,7 @@ describe('RPC signatures in contracts equal pg_proc', () => {
       if (expected.type === 'enum')
         expect(expected.labels, column.name).toEqual(await enumLabels(column.type));
       else expect(expected.type, column.name).toBe(column.type);
-      // Only a table's row type knows NOT NULL; RETURNS TABLE columns do not.
+      // Only a table's row type knows NOT NULL; composite types and RETURNS TABLE columns do not.
       if (column.notNull !== null) expect(expected.nullable, column.name).toBe(!column.notNull);
     }
   });

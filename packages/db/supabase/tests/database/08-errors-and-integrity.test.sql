@@ -95,7 +95,7 @@ select results_eq(
 select tests.act_as_owner();
 select tests.remember_state();
 select throws_ok(
-  $$ update public.peer_mentor_status_log set note = 'rewritten' $$,
+  $$ update public.peer_mentor_status_log set expected_end = current_date $$,
   '42501', 'peer_mentor_status_log is append-only: update is not allowed',
   'the owner cannot update a log row'
 );
@@ -129,7 +129,7 @@ values (tests.id('mentor_new'), tests.id('org_a'), 'Nor New');
 
 select tests.act_as_owner();
 select results_eq(
-  $$ select organization_id, status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text,
+  $$ select organization_id, status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text,
             expected_end, version
      from public.peer_mentor_status where peer_mentor_id = tests.id('mentor_new') $$,
   $$ values (tests.id('org_a'), 'active', null::text, null::text, null::timestamptz, null::uuid, null::text,

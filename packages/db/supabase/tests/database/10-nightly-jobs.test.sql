@@ -262,7 +262,7 @@ select results_eq(
   $$ values ('certification_expired', 'system', null::uuid) $$,
   'the expiry pause has reason certification_expired and the system as its actor');
 select results_eq(
-  $$ select l.version, l.from_status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, l.note
+  $$ select l.version, l.from_status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, tests.note_of(l.peer_mentor_id, l.version) as note
      from public.peer_mentor_status_log l where l.peer_mentor_id = tests.id('mentor_a1') $$,
   format($$ values (1, 'active', 'paused', 'system', null::uuid, 'Certification expired: valid until %s') $$,
     tests.today() - 1),
@@ -371,7 +371,7 @@ select tests.act_as_owner();
 select tests.drive('resume-1', array['scheduled_resume'], tests.today() + 1);
 
 select results_eq(
-  $$ select s.status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, l.note
+  $$ select s.status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, tests.note_of(l.peer_mentor_id, l.version) as note
      from public.peer_mentor_status s, tests.last_log('r_due') l
      where s.peer_mentor_id = tests.id('r_due') $$,
   format($$ values ('active', 'active', 'system', null::uuid, 'Scheduled resume: expected end %s has passed') $$, tests.today()),
@@ -381,7 +381,7 @@ select is((tests.status_of('r_open')).status, 'paused', 'no expected end: still 
 select is((tests.status_of('r_expired')).status, 'paused',
   'a certification_expired pause whose expected end passed stays while the certification is expired');
 select results_eq(
-  $$ select s.status::text, l.note from public.peer_mentor_status s, tests.last_log('r_renewed') l
+  $$ select s.status::text, tests.note_of(l.peer_mentor_id, l.version) as note from public.peer_mentor_status s, tests.last_log('r_renewed') l
      where s.peer_mentor_id = tests.id('r_renewed') $$,
   format($$ values ('active', 'Certification renewed: valid until %s') $$, tests.today() + 365),
   'a certification_expired pause ends when the certification has been renewed');
