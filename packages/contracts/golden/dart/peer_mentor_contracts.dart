@@ -215,7 +215,8 @@ abstract final class GetActivePausesForChapterArgsKeys {
 }
 
 /// JSON keys of PeerMentorStatusRow, in wire order. A peer mentor’s status row, as activate_pause
-/// and deactivate_pause return it. The pause fields are null while the mentor is active.
+/// and deactivate_pause return it. The pause fields are null while the mentor is active; note is
+/// the current pause’s note (the table keeps notes apart: need to know).
 abstract final class PeerMentorStatusRowKeys {
   static const String peerMentorId = 'peer_mentor_id';
   static const String organizationId = 'organization_id';
@@ -234,7 +235,8 @@ abstract final class PeerMentorStatusRowKeys {
 }
 
 /// JSON keys of ActivePauseRow, in wire order. One paused mentor of a chapter. paused_by is null
-/// for a pause the system began.
+/// for a pause the system began; note is null unless the caller may read it (the mentor’s own
+/// coordinators and org admins: need to know).
 abstract final class ActivePauseRowKeys {
   static const String peerMentorId = 'peer_mentor_id';
   static const String displayName = 'display_name';
