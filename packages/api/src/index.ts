@@ -9,6 +9,7 @@ import { configFromEnv, readApiEnv } from './env.js';
 import { createLogger } from './logging/logger.js';
 import { createApiPool } from './pool.js';
 import { listen } from './server.js';
+import { apiVersion } from './version.js';
 
 const env = readApiEnv();
 const logger = createLogger(env.LOG_LEVEL);
@@ -19,7 +20,7 @@ const pool = createApiPool(
 );
 const app = createApp({ pool, config: configFromEnv(env), logger });
 const server = await listen(app, { host: env.API_HOST, port: env.API_PORT });
-logger.info({ url: server.url }, 'listening');
+logger.info({ url: server.url, version: apiVersion }, 'listening');
 
 let stopping = false;
 async function stop(signal: string) {

@@ -30,6 +30,7 @@ import {
   type NightlyJob,
   nightlyJobs,
 } from './jobs/nightly/index.js';
+import { schedulerVersion } from './version.js';
 
 const usage = `usage:
   cli.ts run <job>... [--date YYYY-MM-DD] [--batch-size N] [--rerun]
@@ -121,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'serve' && subcommand === undefined) {
+    jsonLineLogger.info('scheduler service starting', { version: schedulerVersion });
     const service = startSchedulerService({ env, logger: jsonLineLogger });
     const signal = await waitForSignal();
     jsonLineLogger.info('scheduler service stopping', { signal });
