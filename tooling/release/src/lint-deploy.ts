@@ -186,9 +186,12 @@ export function lintDockerfile(content: string, path: string): Finding[] {
     );
   }
   if (!last('STOPSIGNAL')) report(finalLine, 'the runtime stage names no STOPSIGNAL');
+  const sourceLines = content.split('\n');
   for (const instruction of final) {
-    const args = instruction.getArgumentsContent() ?? '';
-    const line = instruction.getRange().start.line;
+    const { start, end } = instruction.getRange();
+    // The instruction as written, flags included (getArgumentsContent leaves COPY's flags out).
+    const args = sourceLines.slice(start.line, end.line + 1).join('\n');
+    const line = start.line;
     if (keyword(instruction) === 'RUN' && /\b(npm|pnpm|yarn)\s+(install|i|add|ci)\b/.test(args)) {
       report(
         line,
