@@ -51,7 +51,7 @@ describe('the scheduler bundle', () => {
     expect(JSON.parse(starting).version).toBe(schedulerPackage.version);
     await service.waitForLine((line) => line.includes('scheduler service started'));
     service.child.kill('SIGTERM');
-    expect(await service.exited).toBe(0);
+    expect(await service.exited, service.lines().join('\n')).toBe(0);
     expect(service.lines().some((line) => line.includes('scheduler service stopped'))).toBe(true);
   });
 });
