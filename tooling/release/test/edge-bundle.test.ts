@@ -9,10 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isolate } from '@peer-mentor/release/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import schedulerPackage from '../package.json' with { type: 'json' };
-import { denoBinary } from '../src/hosts/edge-function/serve-locally.js';
+import schedulerPackage from '../../../packages/scheduler/package.json' with { type: 'json' };
+// The scheduler's own lookup of the pinned Deno binary (npm package deno).
+import { denoBinary } from '../../../packages/scheduler/src/hosts/edge-function/serve-locally.js';
+import { isolate } from '../src/testing.js';
 
 let outDir: string;
 let copy: ReturnType<typeof isolate>;

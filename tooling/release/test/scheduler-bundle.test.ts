@@ -4,9 +4,10 @@
  * no TypeScript loader) and run with `node` as the container does. Without a command it prints
  * its usage and exits 64; `serve` logs its version, starts, and stops cleanly on SIGTERM.
  */
-import { buildBundle, isolate, nonBuiltinImports, startNode } from '@peer-mentor/release/testing';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import schedulerPackage from '../package.json' with { type: 'json' };
+import schedulerPackage from '../../../packages/scheduler/package.json' with { type: 'json' };
+import { buildBundle, isolate, nonBuiltinImports, startNode } from '../src/testing.js';
 
 let built: ReturnType<typeof buildBundle>;
 let copy: ReturnType<typeof isolate>;

@@ -5,6 +5,9 @@
  * `node` as the container does. It answers /healthz with its version, logs the version, and
  * stops cleanly on SIGTERM.
  */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import apiPackage from '../../../packages/api/package.json' with { type: 'json' };
 import {
   buildBundle,
   freePort,
@@ -12,9 +15,7 @@ import {
   nonBuiltinImports,
   type RunningProcess,
   startNode,
-} from '@peer-mentor/release/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import apiPackage from '../package.json' with { type: 'json' };
+} from '../src/testing.js';
 
 let built: ReturnType<typeof buildBundle>;
 let copy: ReturnType<typeof isolate>;
