@@ -4,7 +4,11 @@ import { createApp } from '../../src/app.js';
 import { signApiKey, signToken, signUserToken, userTokenClaims } from '../../src/auth/tokens.js';
 import type { Clock } from '../../src/auth/verifier.js';
 import { type ApiConfig, apiConfig, type JwtKeyConfig } from '../../src/config.js';
-import { type AuthRoutesConfig, authRoutesConfig } from '../../src/features/auth-routes/index.js';
+import {
+  type AuthRoutesConfig,
+  authRoutesConfig,
+  createAuthPool,
+} from '../../src/features/auth-routes/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createApiPool } from '../../src/pool.js';
 
@@ -60,7 +64,7 @@ export async function createTestAppWithAuth(
   databaseUrl: string,
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const authPool = new pg.Pool({ connectionString: await authAdminUrl(databaseUrl), max: 2 });
+  const authPool = createAuthPool(await authAdminUrl(databaseUrl));
   const test = createTestAppWith(databaseUrl, authPool, options);
   return {
     ...test,

@@ -15,6 +15,7 @@ import {
   tokens,
 } from '../../../test/support/harness.js';
 import type { Json } from '../../../test/support/requests.js';
+import { authRoutesFromEnv, readApiEnv } from '../../env.js';
 import { REQUIRED_ACCESS_TOKEN_CLAIMS } from './access-token.js';
 import { hookFunctionName } from './config.js';
 
@@ -351,6 +352,31 @@ describe('the custom access token hook', () => {
 });
 
 describe('off unless configured', () => {
+  const base = {
+    DATABASE_URL: 'postgresql://authenticator@127.0.0.1:5432/postgres',
+    JWT_SECRET: 'x'.repeat(32),
+  };
+
+  it('the environment turns the routes on only with AUTH_ROUTES_ENABLED=true and their own database login', () => {
+    expect(authRoutesFromEnv(readApiEnv(base))).toBeUndefined();
+    const on = authRoutesFromEnv(
+      readApiEnv({
+        ...base,
+        AUTH_ROUTES_ENABLED: 'true',
+        AUTH_DATABASE_URL: 'postgresql://supabase_auth_admin:pw@127.0.0.1:5432/postgres',
+        AUTH_REFRESH_TOKEN_REUSE_INTERVAL: '0',
+        AUTH_HOOK_CUSTOM_ACCESS_TOKEN_URI: 'none',
+      }),
+    );
+    expect(on?.databaseUrl).toMatch(/^postgresql:\/\/supabase_auth_admin:/);
+    expect(on?.config).toMatchObject({
+      jwtExpirySeconds: 3600,
+      refreshTokenReuseIntervalSeconds: 0,
+      customAccessTokenHook: undefined,
+    });
+    expect(() => readApiEnv({ ...base, AUTH_ROUTES_ENABLED: 'true' })).toThrow(/AUTH_DATABASE_URL/);
+  });
+
   it('the API without auth settings serves no /auth/v1 route', async () => {
     const t = createTestApp(database.url);
     apps.push(t);

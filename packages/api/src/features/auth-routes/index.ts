@@ -1,7 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { errors as joseErrors, jwtVerify } from 'jose';
-import type pg from 'pg';
+import pg from 'pg';
 import type { AppEnv } from '../../app-env.js';
 import { type Clock, systemClock } from '../../auth/verifier.js';
 import type { Logger } from '../../logging/logger.js';
@@ -24,6 +24,19 @@ import {
 } from './store.js';
 
 export { type AuthRoutesConfig, authRoutesConfig, hookFunctionName } from './config.js';
+
+/** The auth routes' own small pool, logged in as Supabase Auth's role (supabase_auth_admin). */
+export function createAuthPool(url: string, logger?: Logger): pg.Pool {
+  const authPool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    application_name: 'peer-mentor-auth',
+  });
+  authPool.on('error', (error) =>
+    logger?.warn({ reason: error.message }, 'idle auth database connection failed'),
+  );
+  return authPool;
+}
 
 export interface AuthRoutesDeps {
   /** Connects as Supabase Auth's own role (supabase_auth_admin), not as the request pool's. */
