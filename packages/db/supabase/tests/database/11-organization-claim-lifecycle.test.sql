@@ -5,7 +5,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 \ir fixtures/world.psql
 
-select plan(110);
+select plan(148);
 
 -- Calls the hook as Supabase Auth does: as supabase_auth_admin, with GoTrue's input shape.
 create function tests.hook(p_user_id text, p_claims jsonb, p_method text default 'password')
@@ -460,7 +460,65 @@ select results_eq(
   'both are logged');
 
 ------------------------------------------------------------------------------------------------
--- 9. The membership log: who reads it, and nobody changes it
+-- 9. The matrix: every administration RPC refused to every caller who is not an org admin of
+--    the organization, and nothing changed by any refusal.
+------------------------------------------------------------------------------------------------
+
+select tests.act_as_owner();
+create temporary table admin_rpc_calls (name text, call text) on commit drop;
+insert into admin_rpc_calls values
+  ('change_member_role', $$ select public.change_member_role(tests.id('org_a'), tests.id('user_a3'), 'coordinator') $$),
+  ('remove_member', $$ select public.remove_member(tests.id('org_a'), tests.id('user_a3')) $$),
+  ('assign_coordinator_chapter', $$ select public.assign_coordinator_chapter(tests.id('org_a'), tests.id('coord_south'), tests.id('a_west')) $$),
+  ('unassign_coordinator_chapter', $$ select public.unassign_coordinator_chapter(tests.id('org_a'), tests.id('coord_south'), tests.id('a_south')) $$),
+  ('add_mentor_chapter', $$ select public.add_mentor_chapter(tests.id('org_a'), tests.id('mentor_a3'), tests.id('a_west')) $$),
+  ('remove_mentor_chapter', $$ select public.remove_mentor_chapter(tests.id('org_a'), tests.id('mentor_a3'), tests.id('a_north')) $$);
+grant select on admin_rpc_calls to anon, authenticated, service_role;
+create temporary table log_before on commit drop as select tests.membership_log_count() as n;
+grant select on log_before to anon, authenticated, service_role;
+
+create temporary table callers (who text, claims jsonb, code text, message text) on commit drop;
+insert into callers values
+  ('a mentor of A', jsonb_build_object('sub', tests.id('user_a1'), 'role', 'authenticated', 'app_metadata', jsonb_build_object('organization_id', tests.id('org_a'))),
+   'PM403', 'not allowed to act on this peer mentor or chapter'),
+  ('a coordinator of A', jsonb_build_object('sub', tests.id('coord_none'), 'role', 'authenticated', 'app_metadata', jsonb_build_object('organization_id', tests.id('org_a'))),
+   'PM403', 'not allowed to act on this peer mentor or chapter'),
+  ('the org admin of B claiming B', jsonb_build_object('sub', tests.id('admin_b'), 'role', 'authenticated', 'app_metadata', jsonb_build_object('organization_id', tests.id('org_b'))),
+   'PM412', 'organization does not match the caller'),
+  ('the org admin of B claiming A', jsonb_build_object('sub', tests.id('admin_b'), 'role', 'authenticated', 'app_metadata', jsonb_build_object('organization_id', tests.id('org_a'))),
+   'PM412', 'organization does not match the caller'),
+  ('the org admin of A with a forged user_metadata claim only', jsonb_build_object('sub', tests.id('admin_a'), 'role', 'authenticated', 'user_metadata', jsonb_build_object('organization_id', tests.id('org_a'))),
+   'PM412', 'organization does not match the caller'),
+  ('the org admin of A with an expired token', jsonb_build_object('sub', tests.id('admin_a'), 'role', 'authenticated', 'exp', 1, 'app_metadata', jsonb_build_object('organization_id', tests.id('org_a'))),
+   'PM401', 'not authenticated');
+
+create function tests.refusal(p_claims jsonb, p_call text)
+returns text
+language plpgsql
+as $$
+begin
+  perform tests.act_with_claims(p_claims);
+  execute p_call;
+  perform tests.act_as_owner();
+  return 'no error';
+exception when others then
+  perform tests.act_as_owner();
+  return sqlstate || ': ' || sqlerrm;
+end
+$$;
+
+select is(tests.refusal(c.claims, r.call), c.code || ': ' || c.message,
+  format('%s cannot call %s (%s)', c.who, r.name, c.code))
+from callers c cross join admin_rpc_calls r
+order by c.who, r.name;
+select is(tests.membership_log_count(), (select n from log_before), 'none of the 36 refusals logged anything');
+select ok(tests.covers('coord_south', 'a_south') and not tests.covers('coord_south', 'a_west')
+  and tests.serves('mentor_a3', 'a_north') and not tests.serves('mentor_a3', 'a_west')
+  and tests.member_role('org_a', 'user_a3') = 'peer_mentor',
+  'and changed no membership or chapter link');
+
+------------------------------------------------------------------------------------------------
+-- 10. The membership log: who reads it, and nobody changes it
 ------------------------------------------------------------------------------------------------
 
 select tests.act_as('admin_b', 'org_b');
