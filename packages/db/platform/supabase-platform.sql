@@ -68,9 +68,7 @@ alter table auth.users
   add column if not exists encrypted_password varchar(255),
   add column if not exists email_confirmed_at timestamptz,
   add column if not exists phone text,
-  add column if not exists last_sign_in_at timestamptz,
-  add column if not exists banned_until timestamptz,
-  add column if not exists deleted_at timestamptz;
+  add column if not exists last_sign_in_at timestamptz;
 create unique index if not exists users_email_key on auth.users (lower(email)) where email is not null;
 
 -- One row per signed-in session (the access token's session_id claim).
