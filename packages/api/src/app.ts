@@ -5,7 +5,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
 import type { AppEnv } from './app-env.js';
-import { authenticate } from './auth/middleware.js';
+import { authenticate, requireApiKey } from './auth/middleware.js';
 import { type Clock, createTokenVerifier, systemClock } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
 import {
@@ -15,6 +15,7 @@ import {
   postgrestError,
   postgrestErrorFromDatabase,
 } from './errors.js';
+import { type AuthRoutesConfig, authRoutesFeature } from './features/auth-routes/index.js';
 import { serveDocs } from './features/docs/index.js';
 import { healthFeature } from './features/health/index.js';
 import { rpcFeature } from './features/rpc/index.js';
@@ -28,6 +29,11 @@ export interface AppDeps {
   logger: Logger;
   /** Time for token checks (exp, nbf, iat); the system clock unless a test fixes it. */
   clock?: Clock;
+  /**
+   * Supabase Auth's password sign-in routes under /auth/v1, with their own pool (logged in as
+   * supabase_auth_admin). Off unless given: production uses real Supabase Auth.
+   */
+  auth?: { pool: pg.Pool; config: AuthRoutesConfig };
 }
 
 /** The headers supabase-js and PostgREST clients send, allowed cross-origin like Supabase does. */
@@ -80,6 +86,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   app.route('/', healthFeature({ pool }));
+  if (deps.auth) {
+    app.use('/auth/v1/*', requireApiKey(config, verifier));
+    app.route(
+      '/auth/v1',
+      authRoutesFeature({ ...deps.auth, logger, clock: deps.clock ?? systemClock }),
+    );
+  }
   app.use('/rest/v1/*', authenticate(config, verifier));
   app.route('/rest/v1/rpc', rpcFeature({ pool, statementTimeoutMs: config.statementTimeoutMs }));
   // Only functions are served; PostgREST's answer for a table it does not know.
