@@ -91,8 +91,12 @@ export function embeddingNotServed(parent: string, child: string) {
   );
 }
 
+/** How deeply `and(…)`/`or(…)` may nest: deeper is a parse error, never a stack overflow. */
+export const MAX_LOGIC_DEPTH = 32;
+
 class Cursor {
   position = 0;
+  depth = 0;
   constructor(
     readonly input: string,
     readonly what: string,
@@ -438,6 +442,10 @@ function readCondition(cursor: Cursor): Condition {
 function readConditionList(cursor: Cursor): Condition[] {
   cursor.skipSpaces();
   cursor.expect('(');
+  cursor.depth += 1;
+  if (cursor.depth > MAX_LOGIC_DEPTH) {
+    cursor.fail(`expecting at most ${MAX_LOGIC_DEPTH} nested logic operators`);
+  }
   const children: Condition[] = [];
   for (;;) {
     children.push(readCondition(cursor));
@@ -445,6 +453,7 @@ function readConditionList(cursor: Cursor): Condition[] {
     if (cursor.eat(',')) continue;
     cursor.expect(')', '"," or ")"');
     cursor.skipSpaces();
+    cursor.depth -= 1;
     return children;
   }
 }

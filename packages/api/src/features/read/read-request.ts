@@ -143,10 +143,11 @@ function rangeNotSatisfiable(details: string) {
 }
 
 function integerParameter(name: string, value: string): number {
-  if (!/^-?\d+$/.test(value.trim())) {
+  const number = Number(value.trim());
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) {
     throw parseError(`${name} parameter`, value, 0, 'expecting an integer');
   }
-  return Number(value.trim());
+  return number;
 }
 
 /** The rows asked for: limit/offset intersected with a `Range: first-last` header. */
@@ -181,6 +182,9 @@ function readRange(
   }
   const first = Number(match[1]);
   const last = match[2] === '' ? undefined : Number(match[2]);
+  if (!Number.isSafeInteger(first) || (last !== undefined && !Number.isSafeInteger(last))) {
+    throw rangeNotSatisfiable(`The Range header's boundaries are too large: ${rangeHeader}`);
+  }
   if (last !== undefined && first > last) {
     throw rangeNotSatisfiable(
       'The lower boundary must be lower than or equal to the upper boundary in the Range header.',
