@@ -85,7 +85,11 @@ export function defineReadConformanceSuite(getTarget: () => WireTarget, remote: 
     for (const test of readCases) {
       it.skipIf(remote && test.localOnly)(test.name, async () => {
         const result = await answer(getTarget(), await session(test.as), test);
-        const shown = JSON.stringify({ status: result.status, data: result.data, error: result.error });
+        const shown = JSON.stringify({
+          status: result.status,
+          data: result.data,
+          error: result.error,
+        });
         expect(result.status, shown).toBe(test.status);
         expect(result.status, shown).toBeLessThan(500);
         if (test.code !== undefined) expect(result.error?.code, shown).toBe(test.code);

@@ -45,7 +45,12 @@ export const IS_VALUES = ['null', 'not_null', 'true', 'false', 'unknown'] as con
 export type IsValue = (typeof IS_VALUES)[number];
 
 export type Operation =
-  | { kind: 'compare'; operator: ComparisonOperator; quantifier: 'any' | 'all' | undefined; value: string }
+  | {
+      kind: 'compare';
+      operator: ComparisonOperator;
+      quantifier: 'any' | 'all' | undefined;
+      value: string;
+    }
   | { kind: 'contain'; operator: ContainmentOperator; value: string }
   | { kind: 'in'; values: string[] }
   | { kind: 'is'; value: IsValue }
@@ -251,7 +256,10 @@ export function parseSelect(input: string, resource: string): SelectItem[] {
       cursor.skipSpaces();
       let cast: string | undefined;
       if (cursor.eat('::')) cast = readIdentifier(cursor);
-      if (cursor.peek() === '.' && /^\.(sum|avg|count|max|min)\(\)/.test(cursor.input.slice(cursor.position))) {
+      if (
+        cursor.peek() === '.' &&
+        /^\.(sum|avg|count|max|min)\(\)/.test(cursor.input.slice(cursor.position))
+      ) {
         throw aggregatesNotAllowed();
       }
       cursor.skipSpaces();
@@ -326,9 +334,14 @@ function readOperation(
   readValue: (cursor: Cursor) => string,
 ): { negated: boolean; operation: Operation } {
   const negated = cursor.startsWith('not.') ? cursor.eat('not.') : false;
-  if (cursor.eat('in.')) return { negated, operation: { kind: 'in', values: readListValue(cursor) } };
+  if (cursor.eat('in.'))
+    return { negated, operation: { kind: 'in', values: readListValue(cursor) } };
   if (cursor.eat('is.')) {
-    const word = IS_VALUES.find((value) => cursor.input.slice(cursor.position).toLowerCase().startsWith(value) && !/^[\w]/.test(cursor.input.slice(cursor.position + value.length)));
+    const word = IS_VALUES.find(
+      (value) =>
+        cursor.input.slice(cursor.position).toLowerCase().startsWith(value) &&
+        !/^[\w]/.test(cursor.input.slice(cursor.position + value.length)),
+    );
     if (!word) cursor.fail('expecting null or trilean value (unknown, true, false)');
     cursor.position += word.length;
     return { negated, operation: { kind: 'is', value: word } };
@@ -394,9 +407,14 @@ export function parseFilterKey(key: string, resource: string): Field {
 
 /** PostgREST's PGRST108: a filter or modifier names a resource the select does not embed. */
 export function notEmbedded(resource: string) {
-  return postgrestError(400, 'PGRST108', `'${resource}' is not an embedded resource in this request`, {
-    hint: `Verify that '${resource}' is included in the 'select' query parameter.`,
-  });
+  return postgrestError(
+    400,
+    'PGRST108',
+    `'${resource}' is not an embedded resource in this request`,
+    {
+      hint: `Verify that '${resource}' is included in the 'select' query parameter.`,
+    },
+  );
 }
 
 // Inside a logic tree a value ends at `,` or `)`, unless quoted or a {postgres,array}.

@@ -86,7 +86,8 @@ export function tableFeature(deps: TableFeatureDeps): OpenAPIHono<AppEnv> {
       contentRange: true,
       objectRequested: shape.singleObject,
     });
-    headers['Content-Location'] = `/${name}${shape.canonicalQuery ? `?${shape.canonicalQuery}` : ''}`;
+    headers['Content-Location'] =
+      `/${name}${shape.canonicalQuery ? `?${shape.canonicalQuery}` : ''}`;
     return head ? c.body(null, status, headers) : c.body(result.body ?? '', status, headers);
   });
   app.all('/:table', (c) => {

@@ -160,7 +160,8 @@ function readRange(
 ): { offset: number; limit: number | undefined } {
   const limit = limitText === undefined ? undefined : integerParameter('limit', limitText);
   const offset = offsetText === undefined ? 0 : integerParameter('offset', offsetText);
-  if (offset < 0) throw parseError('offset parameter', String(offsetText), 0, 'expecting a non-negative integer');
+  if (offset < 0)
+    throw parseError('offset parameter', String(offsetText), 0, 'expecting a non-negative integer');
   if (limit !== undefined && limit < 0) {
     throw rangeNotSatisfiable('Limit should be greater than or equal to zero.');
   }

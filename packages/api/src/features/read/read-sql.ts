@@ -93,7 +93,11 @@ class StatementBuilder {
       if (step.index) {
         const index = Number(step.key);
         if (!Number.isSafeInteger(index) || Math.abs(index) > 2 ** 31 - 1) {
-          throw postgrestError(400, '22003', `value "${step.key}" is out of range for type integer`);
+          throw postgrestError(
+            400,
+            '22003',
+            `value "${step.key}" is out of range for type integer`,
+          );
         }
         operand = String(index);
       } else {
@@ -185,11 +189,15 @@ export function buildReadStatement(
 ): ReadStatement {
   const sql = new StatementBuilder(source, castTypes);
   const where =
-    shape.where.length === 0 ? '' : ` where ${shape.where.map((c) => sql.condition(c)).join(' and ')}`;
+    shape.where.length === 0
+      ? ''
+      : ` where ${shape.where.map((c) => sql.condition(c)).join(' and ')}`;
   const filteredValues = [...sql.values];
   const selectList = shape.select.map((item) => sql.selectItem(item)).join(', ');
   const order =
-    shape.order.length === 0 ? '' : ` order by ${shape.order.map((t) => sql.orderTerm(t)).join(', ')}`;
+    shape.order.length === 0
+      ? ''
+      : ` order by ${shape.order.map((t) => sql.orderTerm(t)).join(', ')}`;
   const page = `${shape.limit === undefined ? '' : ` limit ${shape.limit}`}${
     shape.offset > 0 ? ` offset ${shape.offset}` : ''
   }`;

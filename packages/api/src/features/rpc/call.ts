@@ -40,7 +40,12 @@ export function routineSource(routine: RoutineDescription, keys: string[]): Read
               `${quoteIdentifier(param.name)} := _pgrst_args.${quoteIdentifier(param.name)}`,
           )
           .join(', ')}) as ${alias}`;
-  return { name: routine.name, columns: routine.columns, from, values: params.length === 0 ? [] : [null] };
+  return {
+    name: routine.name,
+    columns: routine.columns,
+    from,
+    values: params.length === 0 ? [] : [null],
+  };
 }
 
 // Named by content: the same text gets the same name on any connection, and texts never collide.

@@ -25,11 +25,14 @@ function addArgument(args: Record<string, unknown>, key: string, value: string) 
   else args[key] = Array.isArray(previous) ? [...previous, value] : [previous, value];
 }
 
-async function bodyArguments(c: Context): Promise<{ args: Record<string, unknown>; json: boolean }> {
+async function bodyArguments(
+  c: Context,
+): Promise<{ args: Record<string, unknown>; json: boolean }> {
   const text = await c.req.text();
   const contentType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
   // PostgREST calls a function without arguments for an empty body.
-  if (text.trim() === '') return { args: {}, json: contentType !== 'application/x-www-form-urlencoded' };
+  if (text.trim() === '')
+    return { args: {}, json: contentType !== 'application/x-www-form-urlencoded' };
   if (contentType === 'application/x-www-form-urlencoded') {
     const args: Record<string, unknown> = {};
     for (const [key, value] of new URLSearchParams(text)) addArgument(args, key, value);
