@@ -31,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   /** Time for token checks (exp, nbf, iat); the system clock unless a test fixes it. */
   clock?: Clock;
+  /** The functions served under /rest/v1/rpc/ (default: the contracts' allow-list). */
+  servedFunctions?: readonly string[];
 }
 
 /**
@@ -85,9 +87,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', healthFeature({ pool }));
   app.use('/rest/v1/*', authenticate(config, verifier));
-  const schemaCache = lazySchemaCache(() => loadSchemaCache(pool, EXPOSED_SCHEMA, rpcNames));
+  const servedFunctions = deps.servedFunctions ?? rpcNames;
+  const schemaCache = lazySchemaCache(() => loadSchemaCache(pool, EXPOSED_SCHEMA, servedFunctions));
   const features = { pool, statementTimeoutMs: config.statementTimeoutMs, schemaCache };
-  app.route('/rest/v1/rpc', rpcFeature(features));
+  app.route('/rest/v1/rpc', rpcFeature({ ...features, servedFunctions }));
   // PostgREST's root: the OpenAPI document of what is served.
   app.get('/rest/v1/', (c) => c.json(app.getOpenAPIDocument(openApiInfo)));
   app.route('/rest/v1', tableFeature(features));

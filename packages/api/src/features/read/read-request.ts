@@ -302,3 +302,33 @@ export function checkProfile(header: string | undefined) {
     });
   }
 }
+
+/**
+ * Everything the read grammar takes from a request. Each one changes the answer or is refused
+ * with a 400-family error; a test probes every entry, so nothing here is silently ignored.
+ */
+export const READ_GRAMMAR = {
+  /** Shape the result. `<column>` is any column filter (`status=eq.paused`). */
+  queryParameters: [
+    'select',
+    'order',
+    'limit',
+    'offset',
+    'and',
+    'or',
+    'not.and',
+    'not.or',
+    '<column>',
+  ],
+  /** Known to PostgREST, refused here. */
+  refusedQueryParameters: ['columns', 'on_conflict', '<resource>.<column>', '<resource>.order'],
+  headers: ['accept', 'accept-profile', 'content-profile', 'prefer', 'range', 'range-unit'],
+  preferences: [
+    'count=exact',
+    'count=planned',
+    'count=estimated',
+    'handling=strict',
+    'handling=lenient',
+    'timezone=<zone>',
+  ],
+} as const;

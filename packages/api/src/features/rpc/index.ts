@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { isRpcName, PostgrestErrorBody, rpcFunctions, rpcNames } from '@peer-mentor/contracts';
+import { PostgrestErrorBody, rpcFunctions, rpcNames } from '@peer-mentor/contracts';
 import type pg from 'pg';
 import type { AppEnv } from '../../app-env.js';
 import { postgrestError } from '../../errors.js';
@@ -11,6 +11,8 @@ export interface RpcFeatureDeps {
   pool: pg.Pool;
   statementTimeoutMs: number;
   schemaCache: SchemaCacheSource;
+  /** The functions served (the contracts' allow-list, unless a test widens it). */
+  servedFunctions: readonly string[];
 }
 
 const errorResponse = (description: string) => ({
@@ -76,7 +78,7 @@ export function rpcFeature(deps: RpcFeatureDeps): OpenAPIHono<AppEnv> {
     schemaCache: deps.schemaCache,
     executor: createRpcExecutor(deps.pool),
     statementTimeoutMs: deps.statementTimeoutMs,
-    isServed: isRpcName,
+    isServed: (name) => deps.servedFunctions.includes(name),
   });
   // HEAD is served by the GET route (Hono answers it without the body).
   app.on(['GET', 'POST'], '/:fn', handler);
