@@ -68,7 +68,7 @@ describe('a browser on another origin', () => {
       tab.evaluate(
         async ({ url, anonKey, accessToken, sofie }) => {
           const client = (
-            window as unknown as {
+            globalThis as unknown as {
               supabase: typeof import('@supabase/supabase-js');
             }
           ).supabase.createClient(url, anonKey, {
