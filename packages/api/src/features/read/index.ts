@@ -1,4 +1,5 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { PostgrestErrorBody } from '@peer-mentor/contracts';
 import type { Context } from 'hono';
 import type pg from 'pg';
 import type { AppEnv } from '../../app-env.js';
@@ -89,6 +90,31 @@ export function tableFeature(deps: TableFeatureDeps): OpenAPIHono<AppEnv> {
     headers['Content-Location'] =
       `/${name}${shape.canonicalQuery ? `?${shape.canonicalQuery}` : ''}`;
     return head ? c.body(null, status, headers) : c.body(result.body ?? '', status, headers);
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/{table}',
+    tags: ['tables'],
+    summary: "supabase.from('<table>').select(…)",
+    description:
+      "Reads a table or view of the public schema as the caller (row-level security applies), with PostgREST's read grammar: `select`, column filters (`col=eq.x`, …), `or`/`and`, `order`, `limit`/`offset`, `Range`, `Prefer: count=…`, `Accept: application/vnd.pgrst.object+json`. Embedding is not served; writes go through the RPCs (405).",
+    security: [{ apikey: [], bearer: [] }, { apikey: [] }],
+    request: { params: z.object({ table: z.string() }) },
+    responses: {
+      200: {
+        description: 'The rows, as a JSON array (`Content-Range` gives their range)',
+        content: { 'application/json': { schema: z.array(z.record(z.string(), z.unknown())) } },
+      },
+      206: { description: 'A partial page of a counted result' },
+      400: {
+        description:
+          'A query the grammar does not know (`PGRST100`), an unknown column (`42703`), embedding (`PGRST200`)',
+        content: { 'application/json': { schema: PostgrestErrorBody } },
+      },
+      404: { description: '`PGRST205`: no such table' },
+      406: { description: '`PGRST116`: one object asked for, another number of rows found' },
+      416: { description: '`PGRST103`: the range is past the end' },
+    },
   });
   app.all('/:table', (c) => {
     throw postgrestError(405, 'PGRST127', 'Feature not implemented', {
