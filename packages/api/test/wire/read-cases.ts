@@ -871,6 +871,13 @@ export const readCases: ReadCase[] = [
     code: 'PGRST100',
   },
   {
+    name: 'a NUL byte in a value is PostgreSQL’s 22021, not a crash',
+    as: 'admin',
+    raw: { path: '/peer_mentors?display_name=eq.a%00b' },
+    status: 400,
+    code: '22021',
+  },
+  {
     name: 'a bad value for the column type is 22P02',
     as: 'admin',
     query: (db) => status(db).eq('peer_mentor_id', 'not-a-uuid'),

@@ -222,6 +222,32 @@ describe('the smaller PostgREST behaviours', () => {
   });
 });
 
+describe('configured CORS origins', () => {
+  it('answers an allowed origin with itself and another origin with no grant', async () => {
+    const restricted = createTestApp(database.url, {
+      config: { corsOrigins: ['http://admin.example'] },
+    });
+    try {
+      const preflight = (origin: string) =>
+        restricted.app.request('/rest/v1/peer_mentors', {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'apikey, traceparent',
+          },
+        });
+      const allowed = await preflight('http://admin.example');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://admin.example');
+      expect(allowed.headers.get('access-control-allow-headers')).toBe('apikey,traceparent');
+      const other = await preflight('http://elsewhere.example');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await restricted.close();
+    }
+  });
+});
+
 describe('nothing the grammar reads is silently ignored', () => {
   interface Answer {
     status: number;
