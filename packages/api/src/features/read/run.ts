@@ -77,34 +77,46 @@ interface ReadRow {
 }
 
 /** The planner's estimate of the filtered rows (PostgREST's count=planned). */
-async function plannedCount(client: pg.PoolClient | pg.Client, statement: ReadStatement) {
+async function plannedCount(
+  client: pg.PoolClient | pg.Client,
+  plan: NonNullable<ReadStatement['plannedCount']>,
+) {
   const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-    statement.plannedCount.text,
-    statement.plannedCount.values,
+    plan.text,
+    plan.values,
   );
   return rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'];
 }
 
+/** A statement to run: named ones are prepared once per connection. */
+export interface RunnableStatement {
+  text: string;
+  values: unknown[];
+  name?: string;
+  plannedCount?: ReadStatement['plannedCount'];
+}
+
 /** Runs a read statement (and the planner's count when asked) in the caller's transaction. */
-export function runRead(
+export async function runRead(
   client: pg.PoolClient | pg.Client,
-  statement: ReadStatement & { name?: string },
+  statement: RunnableStatement,
   count: ReadShape['count'],
 ): Promise<ReadResult> {
-  return (async () => {
-    const planned = count === 'planned' ? await plannedCount(client, statement) : undefined;
-    const { rows } = await client.query<ReadRow>({
-      ...(statement.name ? { name: statement.name } : {}),
-      text: statement.text,
-      values: statement.values,
-    });
-    const row = rows[0] as ReadRow;
-    return {
-      body: row.body,
-      rows: row.rows,
-      total: planned ?? (row.total === null ? undefined : Number(row.total)),
-    };
-  })();
+  const planned =
+    count === 'planned' && statement.plannedCount
+      ? await plannedCount(client, statement.plannedCount)
+      : undefined;
+  const { rows } = await client.query<ReadRow>({
+    ...(statement.name ? { name: statement.name } : {}),
+    text: statement.text,
+    values: statement.values,
+  });
+  const row = rows[0] as ReadRow;
+  return {
+    body: row.body,
+    rows: row.rows,
+    total: planned ?? (row.total === null ? undefined : Number(row.total)),
+  };
 }
 
 /** PostgREST's Content-Range for rows `lower…` of `total` (`*` when not counted). */

@@ -25,7 +25,11 @@ export interface RpcCall {
  * The call as a FROM clause. Arguments go through json_to_record, so the database casts them to
  * the parameter types (and reports a bad value itself, e.g. 22P02).
  */
-export function routineSource(routine: RoutineDescription, keys: string[]): ReadSource {
+export function routineSource(
+  routine: RoutineDescription,
+  args: Record<string, unknown>,
+  keys: string[],
+): ReadSource {
   const params = routine.params.filter((param) => keys.includes(param.name));
   const target = `${quoteIdentifier(routine.schema)}.${quoteIdentifier(routine.name)}`;
   const alias = quoteIdentifier(routine.name);
@@ -44,7 +48,7 @@ export function routineSource(routine: RoutineDescription, keys: string[]): Read
     name: routine.name,
     columns: routine.columns,
     from,
-    values: params.length === 0 ? [] : [null],
+    values: params.length === 0 ? [] : [JSON.stringify(args)],
   };
 }
 
@@ -71,26 +75,45 @@ export interface RpcExecutor {
  * varies with the query string and is not kept.
  */
 export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
+  // Unshaped calls come in few forms (function, argument names, count, one object, HEAD):
+  // their statement text and name are built once.
+  const unshaped = new Map<string, { text: string; name: string }>();
+  const statementFor = (call: RpcCall, castTypes: ReadonlyMap<string, string>) => {
+    const keys = Object.keys(call.args).sort();
+    const source = routineSource(call.routine, call.args, keys);
+    const build = () =>
+      call.routine.returns === 'scalar'
+        ? { text: scalarStatement(call.routine, source), values: source.values }
+        : buildReadStatement(source, call.shape, castTypes, {
+            head: call.head,
+            object: call.routine.returns === 'single' || call.shape.singleObject,
+            countTotal:
+              call.routine.returns === 'set' &&
+              (call.shape.count === 'exact' || call.shape.count === 'estimated'),
+          });
+    if (call.shaped || call.shape.count === 'planned') return build();
+    const { routine, shape } = call;
+    const key = JSON.stringify([
+      routine.schema,
+      routine.name,
+      routine.params.map((param) => param.type),
+      keys,
+      call.head,
+      shape.singleObject,
+      shape.stripNulls,
+      shape.count,
+    ]);
+    let known = unshaped.get(key);
+    if (!known) {
+      const text = build().text;
+      known = { text, name: statementName(text) };
+      unshaped.set(key, known);
+    }
+    return { ...known, values: source.values };
+  };
   return {
     execute(call, castTypes) {
-      const keys = Object.keys(call.args).sort();
-      const source = routineSource(call.routine, keys);
-      const values = keys.length === 0 ? [] : [JSON.stringify(call.args)];
-      const statement =
-        call.routine.returns === 'scalar'
-          ? {
-              text: scalarStatement(call.routine, source),
-              values,
-              plannedCount: { text: '', values: [] },
-            }
-          : buildReadStatement({ ...source, values }, call.shape, castTypes, {
-              head: call.head,
-              object: call.routine.returns === 'single' || call.shape.singleObject,
-              countTotal:
-                call.routine.returns === 'set' &&
-                (call.shape.count === 'exact' || call.shape.count === 'estimated'),
-            });
-      const name = call.shaped ? undefined : statementName(statement.text);
+      const statement = statementFor(call, castTypes);
       return inCallerTransaction(
         pool,
         {
@@ -100,11 +123,7 @@ export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
           timeZone: call.shape.timeZone,
         },
         (client) =>
-          runRead(
-            client,
-            { ...statement, ...(name ? { name } : {}) },
-            call.routine.returns === 'set' ? call.shape.count : undefined,
-          ),
+          runRead(client, statement, call.routine.returns === 'set' ? call.shape.count : undefined),
       );
     },
   };
