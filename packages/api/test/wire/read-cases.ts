@@ -747,6 +747,13 @@ export const readCases: ReadCase[] = [
     code: 'PGRST100',
   },
   {
+    name: 'text after an in-list is PGRST100, not ignored',
+    as: 'admin',
+    raw: { path: '/peer_mentors?display_name=in.(Anna Berg)or.true' },
+    status: 400,
+    code: 'PGRST100',
+  },
+  {
     name: 'a filter without an operator is PGRST100',
     as: 'admin',
     raw: { path: '/peer_mentors?display_name=Anna' },

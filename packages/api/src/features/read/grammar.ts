@@ -377,10 +377,12 @@ const restOfInput = (cursor: Cursor) => {
   return value;
 };
 
-/** A filter's value side (`eq.5`, `not.in.(1,2)`); undefined when it has no operator. */
+/** A filter's value side (`eq.5`, `not.in.(1,2)`); PGRST100 when it has no operator. */
 export function parseFilterValue(input: string): { negated: boolean; operation: Operation } {
   const cursor = new Cursor(input, 'filter');
-  return readOperation(cursor, restOfInput);
+  const expression = readOperation(cursor, restOfInput);
+  if (!cursor.done) cursor.fail('expecting end of input');
+  return expression;
 }
 
 /** Whether a value is an operator expression (on RPC GET, the others are arguments). */
@@ -394,14 +396,13 @@ export function isOperatorExpression(input: string): boolean {
 }
 
 /** A filter's key: `column` or `column->json->>path`; `a.b` names an embedded resource. */
-export function parseFilterKey(key: string, resource: string): Field {
+export function parseFilterKey(key: string): Field {
   const cursor = new Cursor(key, 'tree path');
   const names = [readFieldName(cursor)];
   while (cursor.eat('.')) names.push(readFieldName(cursor));
   const path = readJsonPath(cursor);
   if (!cursor.done) cursor.fail('expecting "." or end of input');
   if (names.length > 1) throw notEmbedded(names[0] as string);
-  void resource;
   return { name: names[0] as string, path };
 }
 

@@ -248,7 +248,7 @@ export function readShape(input: ReadRequestInput): ReadShape {
         details: `'${key}' applies to table writes, which this API does not serve`,
       });
     } else {
-      const field = parseFilterKey(key, resource);
+      const field = parseFilterKey(key);
       const { negated, operation } = parseFilterValue(value);
       where.push({ kind: 'filter', filter: { field, negated, operation } });
     }
