@@ -112,7 +112,12 @@ const typeAliases: Record<string, string> = {
   real: 'float4',
   decimal: 'numeric',
   character: 'bpchar',
-  timestamptz: 'timestamptz',
+  'double precision': 'float8',
+  'character varying': 'varchar',
+  'timestamp with time zone': 'timestamptz',
+  'timestamp without time zone': 'timestamp',
+  'time with time zone': 'timetz',
+  'time without time zone': 'time',
 };
 
 const volatilities = { v: 'volatile', s: 'stable', i: 'immutable' } as const;

@@ -71,12 +71,12 @@ const idsOf = (json: { id: number }[]) => json.map((row) => row.id);
 describe('JSON paths, arrays, ranges and booleans', () => {
   it('selects JSON paths (->, ->>, array index), named by their last key, and casts them', async () => {
     const res = await documents(
-      'select=id,data->>name,first_tag:data->tags->>0,data->nested->k,rank:data->rank::int&id=lt.3&order=id',
+      'select=id,data->>name,first_tag:data->tags->>0,data->nested->k,rank:data->rank::int,r:data->>rank::double precision&id=lt.3&order=id',
     );
     expect(res.status, res.text).toBe(200);
     expect(res.json).toEqual([
-      { id: 1, name: 'one', first_tag: 'a', k: 'x', rank: 2 },
-      { id: 2, name: 'two', first_tag: 'c', k: 'y', rank: 1 },
+      { id: 1, name: 'one', first_tag: 'a', k: 'x', rank: 2, r: 2 },
+      { id: 2, name: 'two', first_tag: 'c', k: 'y', rank: 1, r: 1 },
     ]);
   });
 
