@@ -22,7 +22,7 @@ export interface ReadShape {
   /** First row (0-based) and how many rows at most (undefined: all). */
   offset: number;
   limit: number | undefined;
-  /** A Range header was sent: Content-Range then answers with 206/416 as PostgREST does. */
+  /** Prefer: count=…: Content-Range then carries the total, and 206/416 follow from it. */
   count: 'exact' | 'planned' | 'estimated' | undefined;
   /** Accept: application/vnd.pgrst.object+json. */
   singleObject: boolean;
@@ -42,11 +42,11 @@ export interface QueryPair {
   value: string | null;
 }
 
-function decode(text: string, whole: string): string {
+function decode(text: string): string {
   try {
     return decodeURIComponent(text.replaceAll('+', ' '));
   } catch {
-    throw parseError('query string', whole, 0, 'malformed percent-encoding');
+    throw parseError('query string', text, 0, 'malformed percent-encoding');
   }
 }
 
@@ -58,9 +58,9 @@ export function queryPairs(search: string): QueryPair[] {
   for (const part of raw.split('&')) {
     if (part === '') continue;
     const equals = part.indexOf('=');
-    const key = decode(equals < 0 ? part : part.slice(0, equals), raw);
+    const key = decode(equals < 0 ? part : part.slice(0, equals));
     if (key === 'apikey') continue;
-    pairs.push({ key, value: equals < 0 ? null : decode(part.slice(equals + 1), raw) });
+    pairs.push({ key, value: equals < 0 ? null : decode(part.slice(equals + 1)) });
   }
   return pairs;
 }
