@@ -25,7 +25,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { demoId, freeLoopbackPort, loadDemoData, userClaims, withCaller } from '@peer-mentor/db';
+import {
+  demoId,
+  freeLoopbackPort,
+  liftStatusTransitionLimit,
+  loadDemoData,
+  userClaims,
+  withCaller,
+} from '@peer-mentor/db';
 import { createTemplateDatabase, startTestServer } from '@peer-mentor/db/testing';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
@@ -146,6 +153,9 @@ async function createBenchMentors(databaseUrl: string, count: number): Promise<s
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    // Each worker pauses and resumes its mentor thousands of times: far above the per-mentor
+    // transition limit, which this benchmark lifts explicitly in its own database.
+    await liftStatusTransitionLimit(client);
     const ids: string[] = [];
     for (let index = 0; index < count; index += 1) {
       const id = demoId(`bench-mentor-${index}`);
@@ -156,7 +166,7 @@ async function createBenchMentors(databaseUrl: string, count: number): Promise<s
       );
       await client.query(
         `update public.peer_mentor_status
-         set status = 'active', reason_code = null, note = null, paused_at = null, paused_by = null,
+         set status = 'active', reason_code = null, paused_at = null, paused_by = null,
              paused_by_role = null, expected_end = null
          where peer_mentor_id = $1`,
         [id],

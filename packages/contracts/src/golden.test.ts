@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithGolden, renderArtifacts } from '../scripts/artifacts.js';
+import { compareWithGolden, renderArtifacts, renderCheckedIn } from '../scripts/artifacts.js';
 import { DART_FILE_NAME, dartIdentifier, dartString, renderDart } from '../scripts/dart.js';
 import { actorRoles, memberRoles, pauseReasonCodes, pauseStatuses } from './enums.js';
 import { domainErrorCatalog, platformErrorCatalog } from './errors.js';
 import { rpcNames, wireSchemas } from './rpc.js';
 
 describe('generated files', () => {
-  it('equal the committed golden copies (after an intended change: pnpm golden --update)', () => {
+  it('equal the committed copies in golden/ and dart/ (after an intended change: pnpm generate)', () => {
     expect(compareWithGolden()).toEqual([]);
   });
 
-  it('are one JSON Schema per wire schema, an index and the Dart file', () => {
+  it('give the npm package one JSON Schema per wire schema, an index and the Dart file', () => {
     expect([...renderArtifacts().keys()].sort()).toEqual(
       [
         ...Object.keys(wireSchemas).map((name) => `json-schema/${name}.json`),
@@ -18,6 +18,15 @@ describe('generated files', () => {
         `dart/${DART_FILE_NAME}`,
       ].sort(),
     );
+  });
+
+  it('give the npm package the same Dart constants as the pub package', () => {
+    // Only the header differs: it names the script that writes each copy.
+    const body = (dart: string | undefined) => dart?.split('\n').slice(3).join('\n');
+    const npm = renderArtifacts().get(`dart/${DART_FILE_NAME}`);
+    expect(npm).toBe(renderCheckedIn().get(`golden/dart/${DART_FILE_NAME}`));
+    expect(body(npm)).toBe(body(renderCheckedIn().get('dart/lib/src/constants.dart')));
+    expect(npm).toContain('contracts build`');
   });
 
   it('are generated the same way twice', () => {

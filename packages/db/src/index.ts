@@ -35,3 +35,4 @@ export {
   startLocalCluster,
 } from './postgres/local-cluster.js';
 export * from './schema.js';
+export { liftStatusTransitionLimit } from './transition-limit.js';

@@ -4,9 +4,9 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 
--- 9 of the assertions below are generated from the catalog, one per table in public
+-- 10 of the assertions below are generated from the catalog, one per table in public
 -- (authenticated's privileges); tables_are pins that count.
-select plan(108);
+select plan(113);
 
 ------------------------------------------------------------------------------------------------
 -- Tables
@@ -16,9 +16,10 @@ select tables_are(
   'public',
   array[
     'organizations', 'chapters', 'organization_members', 'peer_mentors', 'peer_mentor_chapters',
-    'coordinator_chapters', 'peer_mentor_status', 'peer_mentor_status_log', 'peer_mentor_certifications'
+    'coordinator_chapters', 'peer_mentor_status', 'peer_mentor_status_log', 'peer_mentor_certifications',
+    'peer_mentor_status_notes'
   ],
-  'public holds exactly the nine tables of the data model'
+  'public holds exactly the ten tables of the data model (notes apart since issue 16: need to know)'
 );
 
 select is_empty(
@@ -54,7 +55,8 @@ insert into expected_policies values
   ('coordinator_chapters', 'Staff read org coordinator assignments'),
   ('peer_mentor_status', 'Staff read org statuses; mentors read their own'),
   ('peer_mentor_status_log', 'Staff read org status log; mentors read their own'),
-  ('peer_mentor_certifications', 'Staff read org certifications; mentors read their own');
+  ('peer_mentor_certifications', 'Staff read org certifications; mentors read their own'),
+  ('peer_mentor_status_notes', 'Need to know: the mentor, her chapters'' coordinators and org admins read notes');
 
 select policies_are('public', table_name, array[policy_name],
   format('%s has exactly one policy, "%s"', table_name, policy_name))
@@ -273,6 +275,7 @@ select set_eq(
   $$ values
        (to_regprocedure('private.active_membership_role()')::text),
        (to_regprocedure('private.own_peer_mentor_id()')::text),
+       (to_regprocedure('private.coordinated_peer_mentor_ids()')::text),
        (to_regprocedure('private.assert_caller_in_organization(uuid)')::text),
        (to_regprocedure('private.transition_peer_mentor_status(public.pause_status, uuid, uuid, public.pause_reason_code, text, date)')::text),
        (to_regprocedure('private.create_peer_mentor_status()')::text),
@@ -287,7 +290,7 @@ select set_eq(
        -- The nightly jobs' entry point (20260402000000): nobody holds a privilege on the run
        -- tables, and it takes the system's claims from its caller like the transition core.
        (to_regprocedure('private.run_scheduler_step(uuid, text[], timestamptz, date, integer, text, boolean, integer)')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions and the nightly jobs'' step'
+  'the SECURITY DEFINER functions in private are exactly the three policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions and the nightly jobs'' step'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',
@@ -336,9 +339,23 @@ select is(
 );
 
 select function_returns('public', 'activate_pause', array['uuid', 'uuid', 'text', 'text', 'date'],
-  'public.peer_mentor_status'::regtype::text, 'activate_pause returns the peer_mentor_status row');
+  'public.peer_mentor_status_result'::regtype::text, 'activate_pause returns a peer_mentor_status_result');
 select function_returns('public', 'deactivate_pause', array['uuid', 'uuid', 'text'],
-  'public.peer_mentor_status'::regtype::text, 'deactivate_pause returns the peer_mentor_status row');
+  'public.peer_mentor_status_result'::regtype::text, 'deactivate_pause returns a peer_mentor_status_result');
+select results_eq(
+  $$ select a.attname::text collate "default", format_type(a.atttypid, a.atttypmod)
+     from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.typrelid = a.attrelid
+     where t.oid = 'public.peer_mentor_status_result'::regtype and a.attnum > 0 and not a.attisdropped
+     order by a.attnum $$,
+  $$ select x.name, x.type from (
+       select a.attname::text collate "default" as name, format_type(a.atttypid, a.atttypmod) as type,
+              a.attnum::numeric as position
+       from pg_catalog.pg_attribute a
+       where a.attrelid = 'public.peer_mentor_status'::regclass and a.attnum > 0 and not a.attisdropped
+       union all
+       select 'note', 'text', 4.5) x
+     order by x.position $$,
+  'the write RPCs return the status row''s columns in order, with the pause''s note after reason_code (the wire shape before issue 16)');
 select function_returns('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'],
   'setof record', 'get_active_pauses_for_chapter returns a set of rows');
 
