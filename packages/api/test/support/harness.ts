@@ -30,6 +30,7 @@ export interface TestAppOptions {
   pool?: { max?: number; acquireTimeoutMs?: number };
   /** Serve the local Auth routes (off unless given), with these settings over the defaults. */
   auth?: Partial<Omit<AuthRoutesConfig, 'jwtSecret'>>;
+  servedFunctions?: readonly string[];
 }
 
 /** The password test runs give supabase_auth_admin: one value, so parallel files agree. */
@@ -97,6 +98,7 @@ function createTestAppWith(
     ...(authPool
       ? { auth: { pool: authPool, config: authRoutesConfig(JWT_SECRET, options.auth) } }
       : {}),
+    ...(options.servedFunctions ? { servedFunctions: options.servedFunctions } : {}),
   });
   return { app, pool, logLines, close: () => pool.end() };
 }
