@@ -6,7 +6,7 @@ import { createDb, type Db } from '@peer-mentor/db';
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from './support/processes.js';
+import { jsonLines, runCli, runPnpmScheduler } from './support/processes.js';
 import { createMentors, outbox, transition } from './support/world.js';
 
 const database = useTestDatabase();
@@ -55,6 +55,38 @@ describe('scheduler CLI', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(fake.appliedVersions(refused)).toEqual([1, 2]);
     expect((await outbox(db.pool)).every((row) => row.delivered)).toBe(true);
+  });
+
+  it('--help prints the usage of every command, or of the one named, and exits 0', async () => {
+    // As an operator types it at the repository root: through pnpm, with no database configured.
+    const all = await runPnpmScheduler(['--help']);
+    expect(all.code, all.stderr).toBe(0);
+    for (const synopsis of [
+      'scheduler run <job>...',
+      'scheduler serve',
+      'scheduler runs [--limit N]',
+      'scheduler dispatch [--once | --watch]',
+      'scheduler outbox parked',
+      'scheduler outbox requeue',
+    ]) {
+      expect(all.stdout).toContain(synopsis);
+    }
+    const run = await runPnpmScheduler(['run', '--help']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('--json');
+    expect(run.stdout).not.toContain('scheduler serve');
+
+    for (const [command, synopsis] of [
+      [['serve', '--help'], 'scheduler serve'],
+      [['runs', '--help'], 'scheduler runs [--limit N]'],
+      [['dispatch', '-h'], 'scheduler dispatch [--once | --watch]'],
+      [['outbox', 'requeue', '--help'], 'scheduler outbox requeue'],
+    ] as const) {
+      const help = await runCli([...command], {});
+      expect(help.code, `${command.join(' ')}: ${help.stderr}`).toBe(0);
+      expect(help.stdout).toContain(synopsis);
+      expect(help.stdout).not.toContain('scheduler run <job>');
+    }
   });
 
   it('prints its usage and exits 64 for an unknown command', async () => {
