@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { postgrestError } from '../../errors.js';
+import { assertJsonShape } from '../../limits/json-shape.js';
 import { EXPOSED_SCHEMA } from './arguments.js';
 
 /** An RPC request as PostgREST reads it, before the function is looked up. */
@@ -67,6 +68,7 @@ async function bodyArguments(c: Context): Promise<Record<string, unknown>> {
   } catch {
     throw postgrestError(400, 'PGRST102', 'Empty or invalid json');
   }
+  assertJsonShape(parsed);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw postgrestError(400, 'PGRST102', 'Empty or invalid json', {
       details: 'the body must be a JSON object of named arguments',
