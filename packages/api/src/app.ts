@@ -18,6 +18,7 @@ import {
 import { serveDocs } from './features/docs/index.js';
 import { healthFeature } from './features/health/index.js';
 import { rpcFeature } from './features/rpc/index.js';
+import { rateLimits } from './limits/rate-limit.js';
 import type { Logger } from './logging/logger.js';
 import { requestLog } from './logging/request-log.js';
 
@@ -56,6 +57,7 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { config, logger, pool } = deps;
   const verifier = createTokenVerifier(config.jwt, deps.clock ?? systemClock);
+  const limits = rateLimits(config.rateLimits, deps.clock ?? systemClock);
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId());
@@ -65,7 +67,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       allowHeaders: CORS_ALLOWED_HEADERS,
       allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      exposeHeaders: ['Content-Range', 'X-Request-Id'],
+      exposeHeaders: ['Content-Range', 'X-Request-Id', 'Retry-After'],
     }),
   );
   app.use(
@@ -80,7 +82,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   app.route('/', healthFeature({ pool }));
-  app.use('/rest/v1/*', authenticate(config, verifier));
+  app.use('/rest/v1/*', limits.byAddress, authenticate(config, verifier), limits.byUser);
   app.route('/rest/v1/rpc', rpcFeature({ pool, statementTimeoutMs: config.statementTimeoutMs }));
   // Only functions are served; PostgREST's answer for a table it does not know.
   app.all('/rest/v1/:resource', (c) => {
