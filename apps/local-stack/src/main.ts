@@ -30,10 +30,18 @@ import {
   signApiKey,
   signUserToken,
 } from '@peer-mentor/api';
-import { demoId, demoUsers, loadDemoData, migrate, startEmbeddedServer } from '@peer-mentor/db';
+import {
+  authenticatorUrl,
+  demoId,
+  demoUsers,
+  loadDemoData,
+  migrate,
+  setAuthenticatorPassword,
+  startEmbeddedServer,
+} from '@peer-mentor/db';
 import { readSchedulerEnv, startSchedulerService } from '@peer-mentor/scheduler';
 import { readLocalStackEnv } from './env.js';
-import { localJwtSecret } from './secret.js';
+import { localAuthenticatorPassword, localJwtSecret } from './secret.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -120,7 +128,11 @@ async function main() {
   const { secret, origin } = localJwtSecret(dataDir, env.LOCAL_JWT_SECRET);
   step(`JWT secret: ${origin}`);
   const logger = createLogger(env.LOG_LEVEL);
-  const pool = createApiPool(databaseUrl, { max: 10, acquireTimeoutMs: 10_000 }, logger);
+  const pool = createApiPool(
+    await apiConnection(databaseUrl, dataDir),
+    { max: 10, acquireTimeoutMs: 10_000 },
+    logger,
+  );
   stops.push({ name: 'the database pool', stop: () => pool.end() });
   const app = createApp({
     pool,
@@ -158,6 +170,30 @@ async function main() {
   if (env.DATABASE_URL) say('ready: press Ctrl-C to stop the API (DATABASE_URL is left running).');
   else
     say('ready: press Ctrl-C to stop. The data is kept for the next start; --reset starts fresh.');
+}
+
+/**
+ * The API's connection: API_DATABASE_URL, or the platform layer's `authenticator` role (a
+ * member of anon, authenticated and service_role only, as PostgREST logs in), given a kept
+ * local password through the superuser connection. Never the superuser itself: a request's
+ * session could then become it.
+ */
+async function apiConnection(databaseUrl: string, dataDir: string): Promise<string> {
+  if (env.API_DATABASE_URL) {
+    step('API connection: API_DATABASE_URL');
+    return env.API_DATABASE_URL;
+  }
+  const password = localAuthenticatorPassword(dataDir);
+  try {
+    await setAuthenticatorPassword(databaseUrl, password);
+  } catch (error) {
+    throw new Error(
+      `could not give the authenticator role a password through the database connection (${(error as Error).message}); ` +
+        'set API_DATABASE_URL to a connection as a login role that can only become anon, authenticated and service_role',
+    );
+  }
+  step('API connection: role authenticator (member of anon, authenticated, service_role only)');
+  return authenticatorUrl(databaseUrl, password);
 }
 
 async function printBanner(apiUrl: string, databaseUrl: string, secret: string) {

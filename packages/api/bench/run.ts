@@ -22,7 +22,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { demoId, freeLoopbackPort, loadDemoData, userClaims, withCaller } from '@peer-mentor/db';
+import {
+  authenticatorUrl,
+  demoId,
+  freeLoopbackPort,
+  loadDemoData,
+  userClaims,
+  withCaller,
+} from '@peer-mentor/db';
 import { createTemplateDatabase, startTestServer } from '@peer-mentor/db/testing';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
@@ -155,7 +162,8 @@ async function startApiProcess(databaseUrl: string) {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
-        DATABASE_URL: databaseUrl,
+        // As in production: the API logs in as authenticator (the bench cluster trusts it).
+        DATABASE_URL: authenticatorUrl(databaseUrl),
         JWT_SECRET: SECRET,
         API_PORT: String(port),
         DB_POOL_MAX: String(concurrency),
@@ -262,7 +270,10 @@ async function main() {
     const viaService = rpcCall(clientFor(api.url));
 
     // Direct: the same transaction the API runs (withCaller), without HTTP.
-    const direct = new pg.Pool({ connectionString: databaseUrl, max: concurrency });
+    const direct = new pg.Pool({
+      connectionString: authenticatorUrl(databaseUrl),
+      max: concurrency,
+    });
     const claims = userClaims(admin, hlf);
     const viaDirect: Call = async (mentor, pause) => {
       await withCaller(direct, claims, (client) =>

@@ -1,4 +1,9 @@
 export {
+  AUTHENTICATOR_ROLE,
+  authenticatorUrl,
+  setAuthenticatorPassword,
+} from './authenticator.js';
+export {
   anonClaims,
   type CallerTransactionOptions,
   type JwtClaims,
