@@ -41,6 +41,7 @@ import {
 } from '@peer-mentor/db';
 import { readSchedulerEnv, startSchedulerService } from '@peer-mentor/scheduler';
 import { readLocalStackEnv } from './env.js';
+import { onInterrupt } from './interrupt.js';
 import { localAuthenticatorPassword, localJwtSecret } from './secret.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -84,24 +85,20 @@ function stopAll(): Promise<void> {
 async function main() {
   const apiPort = port('port', flags.port);
   const dataDir = path.resolve(flags['data-dir']);
-  // Ctrl-C from here on stops what has started so far, then exits 0. `on`, not `once`: tsx
-  // relays the terminal's signal only to a child that still listens for it, and a second
-  // Ctrl-C while stopping must not kill the process halfway (stopAll runs once).
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      step(`${signal}: shutting down`);
-      void stopAll().then(
-        () => {
-          step('stopped');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          console.error(error);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  // Ctrl-C from here on stops what has started so far, then exits 0 (stopAll runs once).
+  onInterrupt((cause) => {
+    step(`${cause}: shutting down`);
+    void stopAll().then(
+      () => {
+        step('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
 
   let databaseUrl: string;
   if (env.DATABASE_URL) {

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 // supabase-js with what it printed; Ctrl-C; then a second start that keeps the data.
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(appRoot, '..', '..');
 const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'pm-local-stack-')), 'state');
 // mkdtemp makes a private (0700) directory; as root the server runs as `postgres` and must reach it.
 chmodSync(path.dirname(stateDir), 0o755);
@@ -28,24 +29,30 @@ interface Started {
 
 const running = new Set<ChildProcess>();
 
-function startMainJob(apiPort: number, dbPort: number): Started {
+function startMainJob(
+  apiPort: number,
+  dbPort: number,
+  how: 'process' | 'terminal' = 'process',
+): Started {
   // DATABASE_URL would point it at another server; this test is about the embedded one.
   const { DATABASE_URL: _ignored, LOCAL_JWT_SECRET: _secret, ...env } = process.env;
-  const child = spawn(
-    path.join(appRoot, 'node_modules', '.bin', 'tsx'),
-    [
-      '--conditions=@peer-mentor/source',
-      'src/main.ts',
-      '--port',
-      String(apiPort),
-      '--db-port',
-      String(dbPort),
-      '--data-dir',
-      stateDir,
-    ],
-    // Its own process group, so `pressCtrlC` can signal the group the way a terminal does.
-    { cwd: appRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
+  const flags = ['--port', String(apiPort), '--db-port', String(dbPort), '--data-dir', stateDir];
+  const child =
+    how === 'process'
+      ? spawn(
+          path.join(appRoot, 'node_modules', '.bin', 'tsx'),
+          ['--conditions=@peer-mentor/source', 'src/main.ts', ...flags],
+          // Its own process group, so `pressCtrlC` can signal the group the way a terminal does.
+          { cwd: appRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+        )
+      : // `pnpm start` at the repository root in a real pseudo-terminal (util-linux `script`):
+        // what is written to its stdin is typed on that terminal.
+        spawn('script', ['-qefc', `pnpm start -- ${flags.join(' ')}`, '/dev/null'], {
+          cwd: repoRoot,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -172,11 +179,17 @@ describe('the main job (pnpm start)', () => {
               (select count(*)::int from public.peer_mentors) as mentors,
               (select count(*)::int from supabase_migrations.schema_migrations) as migrations`,
     );
-    await db.end();
     const migrationFiles = readdirSync(
       path.join(appRoot, '..', '..', 'packages', 'db', 'supabase', 'migrations'),
     ).filter((name) => name.endsWith('.sql'));
     expect(rows[0]).toEqual({ organizations: 2, mentors: 8, migrations: migrationFiles.length });
+    // The API's connections logged in as authenticator, never as the superuser.
+    const { rows: logins } = await db.query(
+      `select distinct usename::text as login from pg_catalog.pg_stat_activity
+        where application_name = 'peer-mentor-api'`,
+    );
+    expect(logins).toEqual([{ login: 'authenticator' }]);
+    await db.end();
 
     pressCtrlC(first.child);
     expect(await first.exited, first.output().slice(-800)).toBe(0);
@@ -216,5 +229,20 @@ describe('the main job (pnpm start)', () => {
     ).toEqual(['Anna Berg', 'Jonas Dahl']);
     pressCtrlC(second.child);
     expect(await second.exited).toBe(0);
+  }, 200_000);
+
+  it('pnpm start in a terminal: Ctrl-C stops everything and exits 0, without a pnpm error', async () => {
+    const [apiPort, dbPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const started = startMainJob(apiPort, dbPort, 'terminal');
+    await waitForOutput(started, /^ready: press Ctrl-C/m, 150_000);
+    started.child.stdin?.write('\x03');
+    expect(await started.exited, started.output().slice(-1500)).toBe(0);
+    const output = started.output();
+    expect(output).toMatch(
+      /Ctrl-C: shutting down[\s\S]*stopping PostgreSQL[\s\S]*\[start\] stopped/,
+    );
+    expect(output).not.toMatch(/ERR_PNPM|ELIFECYCLE/);
+    expect(await listening(apiPort)).toBe(false);
+    expect(await listening(dbPort)).toBe(false);
   }, 200_000);
 });
