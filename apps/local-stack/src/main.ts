@@ -15,8 +15,10 @@
  * then PostgreSQL, and exits 0. The data stays for the next start unless --reset.
  *
  * Flags: --port <n> (API, default 54321), --db-port <n> (embedded PostgreSQL, default 54322),
- * --data-dir <dir> (default <repo>/.local), --reset.
+ * --data-dir <dir> (default <repo>/.local; as root, when the postgres user cannot reach it, the
+ * database goes to /var/tmp/peer-mentor-<clone>/postgres), --reset.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,8 @@ import {
   demoUsers,
   loadDemoData,
   migrate,
+  reachableForServer,
+  SHARED_STATE_ROOT,
   setAuthenticatorPassword,
   startEmbeddedServer,
 } from '@peer-mentor/db';
@@ -53,7 +57,7 @@ const { values: flags } = parseArgs({
   options: {
     port: { type: 'string', default: '54321' },
     'db-port': { type: 'string', default: '54322' },
-    'data-dir': { type: 'string', default: path.join(repoRoot, '.local') },
+    'data-dir': { type: 'string' },
     reset: { type: 'boolean', default: false },
   },
 });
@@ -84,7 +88,7 @@ function stopAll(): Promise<void> {
 
 async function main() {
   const apiPort = port('port', flags.port);
-  const dataDir = path.resolve(flags['data-dir']);
+  const dataDir = path.resolve(flags['data-dir'] ?? path.join(repoRoot, '.local'));
   // Ctrl-C from here on stops what has started so far, then exits 0 (stopAll runs once).
   onInterrupt((cause) => {
     step(`${cause}: shutting down`);
@@ -106,7 +110,7 @@ async function main() {
     step('using DATABASE_URL');
   } else {
     const dbPort = port('db-port', flags['db-port']);
-    const postgresDir = path.join(dataDir, 'postgres');
+    const postgresDir = embeddedDataDir(dataDir);
     step(`starting embedded PostgreSQL on 127.0.0.1:${dbPort} (data: ${postgresDir})`);
     const server = await startEmbeddedServer({
       dataDir: postgresDir,
@@ -114,6 +118,11 @@ async function main() {
       reset: flags.reset,
     });
     stops.push({ name: 'PostgreSQL', stop: server.stop });
+    if (server.binariesCopiedFrom) {
+      step(
+        `PostgreSQL programs: ${server.binDir} (copied once from ${server.binariesCopiedFrom}, which the postgres user cannot reach)`,
+      );
+    }
     step(server.created ? 'created a new cluster' : 'reusing the existing cluster');
     databaseUrl = server.url;
   }
@@ -167,6 +176,29 @@ async function main() {
   if (env.DATABASE_URL) say('ready: press Ctrl-C to stop the API (DATABASE_URL is left running).');
   else
     say('ready: press Ctrl-C to stop. The data is kept for the next start; --reset starts fresh.');
+}
+
+/**
+ * Where the embedded cluster keeps its data: <data-dir>/postgres. As root the server runs as
+ * the `postgres` user; when it cannot reach the default place (a clone under a private
+ * directory such as a 0700 /root) and no --data-dir was given, a directory of this clone's own
+ * under /var/tmp, said at start. An explicit --data-dir is used as given (or refused clearly).
+ */
+function embeddedDataDir(dataDir: string): string {
+  const preferred = path.join(dataDir, 'postgres');
+  if (flags['data-dir'] !== undefined) return preferred;
+  const clone = createHash('sha256').update(repoRoot).digest('hex').slice(0, 8);
+  const chosen = reachableForServer(
+    preferred,
+    path.join(SHARED_STATE_ROOT, `peer-mentor-${clone}`, 'postgres'),
+  );
+  if (chosen !== preferred) {
+    step(
+      `the postgres user cannot reach ${preferred} (a private parent directory, like a 0700 home); ` +
+        `the database lives in ${chosen} instead (--data-dir <dir> chooses another place)`,
+    );
+  }
+  return chosen;
 }
 
 /**

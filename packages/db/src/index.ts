@@ -34,9 +34,11 @@ export {
   type EmbeddedServerOptions,
   startEmbeddedServer,
 } from './postgres/embedded.js';
+export { SHARED_STATE_ROOT } from './postgres/embedded-binaries.js';
 export {
   freeLoopbackPort,
   type LocalCluster,
   startLocalCluster,
 } from './postgres/local-cluster.js';
+export { reachableForServer } from './postgres/service-user.js';
 export * from './schema.js';
