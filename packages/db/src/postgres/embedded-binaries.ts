@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
@@ -70,8 +69,11 @@ export function embeddedBinaries(): EmbeddedBinaries {
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     version: string;
   };
-  const tag = createHash('sha256').update(native).digest('hex').slice(0, 8);
-  const target = path.join(SHARED_STATE_ROOT, `peer-mentor-postgres-${version}-${tag}`);
+  // One copy per build, shared by every clone on the machine (same version, same files).
+  const target = path.join(
+    SHARED_STATE_ROOT,
+    `peer-mentor-postgres-${version}-${os.platform()}-${os.arch()}`,
+  );
   const complete = path.join(target, '.complete');
   if (!existsSync(complete)) {
     // Copy beside the target, then rename: a copy cut off halfway is never used.
@@ -80,9 +82,15 @@ export function embeddedBinaries(): EmbeddedBinaries {
     mkdirSync(partial, { recursive: true, mode: 0o755 });
     cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
     writeFileSync(path.join(partial, '.complete'), `${native}\n`);
-    rmSync(target, { recursive: true, force: true });
-    renameSync(partial, target);
-    chmodSync(target, 0o755);
+    chmodSync(partial, 0o755);
+    try {
+      rmSync(target, { recursive: true, force: true });
+      renameSync(partial, target);
+    } catch (error) {
+      // Another start finished the same copy first: use that one.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(complete)) throw error;
+    }
   }
   return { binDir: path.join(target, 'bin'), copiedFrom: native };
 }
