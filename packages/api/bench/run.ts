@@ -17,7 +17,8 @@
  * of the direct throughput.
  *
  * Database: DATABASE_URL (a server you manage), else a throwaway cluster from the machine's
- * PostgreSQL binaries, like the tests.
+ * PostgreSQL binaries, like the tests. The API runs with RATE_LIMITS=off: the only place the
+ * request rate limits are switched off.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  authenticatorUrl,
   demoId,
   freeLoopbackPort,
   liftStatusTransitionLimit,
@@ -218,11 +220,15 @@ async function startApiProcess(databaseUrl: string) {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
-        DATABASE_URL: databaseUrl,
+        // As in production: the API logs in as authenticator (the bench cluster trusts it).
+        DATABASE_URL: authenticatorUrl(databaseUrl),
         JWT_SECRET: SECRET,
         API_PORT: String(port),
         DB_POOL_MAX: String(concurrency),
         LOG_LEVEL: 'warn',
+        // The bench measures the call path at full speed from one address and one user, far
+        // above the default request rate limits; it turns them off, explicitly.
+        RATE_LIMITS: 'off',
       },
     },
   );
@@ -323,7 +329,10 @@ async function main() {
     const viaService = rpcCall(clientFor(api.url));
 
     // Direct: the same transaction the API runs (withCaller), without HTTP.
-    const direct = new pg.Pool({ connectionString: databaseUrl, max: concurrency });
+    const direct = new pg.Pool({
+      connectionString: authenticatorUrl(databaseUrl),
+      max: concurrency,
+    });
     const claims = userClaims(admin, hlf);
     const viaDirect: Call = async (mentor, pause) => {
       await withCaller(direct, claims, (client) =>

@@ -6,7 +6,7 @@ import { createDb, type Db } from '@peer-mentor/db';
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from './support/processes.js';
+import { jsonLines, runCli, runPnpmScheduler } from './support/processes.js';
 import { createMentors, outbox, transition } from './support/world.js';
 
 const database = useTestDatabase();
@@ -56,6 +56,41 @@ describe('scheduler CLI', () => {
     expect(fake.appliedVersions(refused)).toEqual([1, 2]);
     expect((await outbox(db.pool)).every((row) => row.delivered)).toBe(true);
   });
+
+  it('--help prints the usage of every command, or of the one named, and exits 0', async () => {
+    // As an operator types it at the repository root: through pnpm, with no database configured.
+    const all = await runPnpmScheduler(['--help']);
+    expect(all.code, all.stderr).toBe(0);
+    for (const synopsis of [
+      'scheduler run <job>...',
+      'scheduler serve',
+      'scheduler runs [--limit N]',
+      'scheduler dispatch [--once | --watch]',
+      'scheduler outbox parked',
+      'scheduler outbox requeue',
+    ]) {
+      expect(all.stdout).toContain(synopsis);
+    }
+    // Each command's own usage, the processes side by side (each is a cold tsx start).
+    const commands = [
+      [['run', '--help'], 'scheduler run <job>...'],
+      [['serve', '--help'], 'scheduler serve'],
+      [['runs', '--help'], 'scheduler runs [--limit N]'],
+      [['dispatch', '-h'], 'scheduler dispatch [--once | --watch]'],
+      [['outbox', 'requeue', '--help'], 'scheduler outbox requeue'],
+    ] as const;
+    const helps = await Promise.all(commands.map(([args]) => runCli([...args], {})));
+    commands.forEach(([args, synopsis], index) => {
+      const help = helps[index]!;
+      expect(help.code, `${args.join(' ')}: ${help.stderr}`).toBe(0);
+      expect(help.stdout).toContain(synopsis);
+      // Only that command's usage: no other command's synopsis.
+      for (const [, other] of commands) {
+        if (other !== synopsis) expect(help.stdout).not.toContain(other);
+      }
+    });
+    expect(helps[0]!.stdout).toContain('--json');
+  }, 120_000);
 
   it('prints its usage and exits 64 for an unknown command', async () => {
     const run = await cli(['dispatch', 'now']);
