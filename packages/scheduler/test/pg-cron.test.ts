@@ -134,9 +134,7 @@ describe.skipIf(!pgCronInstalled)('the nightly jobs on a cluster set up as hoste
     const { rows } = await pool.query(`select 1 from pg_extension where extname = 'pg_cron'`);
     expect(rows).toHaveLength(1);
     expect(await cronJobs()).toEqual([]);
-    expect((await pool.query('show statement_timeout')).rows).toEqual([
-      { statement_timeout: '0' },
-    ]);
+    expect((await pool.query('show statement_timeout')).rows).toEqual([{ statement_timeout: '0' }]);
     await onConnection(async (client) => {
       expect((await client.query('show statement_timeout')).rows).toEqual([
         { statement_timeout: '2s' },
@@ -207,7 +205,9 @@ describe.skipIf(!pgCronInstalled)('the nightly jobs on a cluster set up as hoste
     await onConnection(async (client, notices) => {
       await client.query(migrationSql('20261203000100_nightly_jobs_host_choice.sql'));
       const notice = notices.join('\n');
-      expect(notice).toContain('pg_cron is not in use in database pm_cron for role limited_migrator');
+      expect(notice).toContain(
+        'pg_cron is not in use in database pm_cron for role limited_migrator',
+      );
       expect(notice).toContain('cron.database_name: not visible to this role');
     }, 'limited_migrator');
   });
@@ -350,7 +350,7 @@ describe.skipIf(!pgCronInstalled)('the nightly jobs on a cluster set up as hoste
     const before = await cronJobs();
     const missing = await errorOf(pool.query(operatorSql('nightly-host-edge-function.sql')));
     expect(missing?.message).toContain(
-      'store the Edge Function\'s URL and key in Vault first: secrets peer_mentor_nightly_url and peer_mentor_nightly_key',
+      "store the Edge Function's URL and key in Vault first: secrets peer_mentor_nightly_url and peer_mentor_nightly_key",
     );
     expect(await cronJobs()).toEqual(before);
 
