@@ -7,7 +7,8 @@
 -- then:
 --   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f packages/scheduler/sql/nightly-host-edge-function.sql
 -- Running it again changes nothing. It removes the pg_cron procedure's schedule if there was one
--- (one host at a time), and says in an error, changing nothing, what is missing.
+-- (one host at a time), and the job an earlier README had operators create
+-- (peer-mentor-nightly-edge), and says in an error, changing nothing, what is missing.
 --
 -- The schedule: every 2 minutes from 01:00 to 04:58 UTC. A call runs at most
 -- NIGHTLY_MAX_BATCHES_PER_CALL batches and starts none after NIGHTLY_TIME_BUDGET_MS (5 s), so it
@@ -22,7 +23,7 @@ begin
     raise exception using
       errcode = 'feature_not_supported',
       message = 'pg_cron is not enabled in this database',
-      hint = 'On hosted Supabase enable it under Integrations > Cron (or run nightly-host-pg-cron.sql''s checks), then apply this file again.';
+      hint = 'On hosted Supabase enable it under Integrations > Cron, then apply this file again.';
   end if;
   if to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is null then
     create extension if not exists pg_net with schema extensions;
@@ -41,7 +42,8 @@ begin
       hint = 'select vault.create_secret(''https://<project-ref>.supabase.co/functions/v1/nightly'', ''peer_mentor_nightly_url''); '
         'select vault.create_secret(''<secret key>'', ''peer_mentor_nightly_key'');';
   end if;
-  perform cron.unschedule(j.jobid) from cron.job j where j.jobname = 'peer-mentor-nightly';
+  perform cron.unschedule(j.jobid) from cron.job j
+  where j.jobname in ('peer-mentor-nightly', 'peer-mentor-nightly-edge');
   perform cron.schedule('peer-mentor-nightly-edge-function', '*/2 1-4 * * *', $job$
     select net.http_post(
       url := (select s.decrypted_secret from vault.decrypted_secrets s where s.name = 'peer_mentor_nightly_url'),

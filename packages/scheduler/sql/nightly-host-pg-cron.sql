@@ -3,7 +3,8 @@
 -- Apply once, as postgres (psql, or the Dashboard's SQL editor), to the project's database:
 --   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f packages/scheduler/sql/nightly-host-pg-cron.sql
 -- Running it again changes nothing. It removes the Edge Function's schedule if there was one
--- (one host at a time), and says in an error, changing nothing, when pg_cron cannot run here.
+-- (one host at a time; peer-mentor-nightly-edge is the name an earlier README gave it), and says
+-- in an error, changing nothing, when pg_cron cannot run here.
 --
 -- The schedule: every 10 minutes from 01:00 to 04:50 UTC (02:00-05:50 in Oslo in winter,
 -- 03:00-06:50 in summer). Each call starts no batch after its time budget (half the statement
@@ -35,7 +36,8 @@ begin
     end if;
     create extension pg_cron with schema pg_catalog;
   end if;
-  perform cron.unschedule(j.jobid) from cron.job j where j.jobname = 'peer-mentor-nightly-edge-function';
+  perform cron.unschedule(j.jobid) from cron.job j
+  where j.jobname in ('peer-mentor-nightly-edge-function', 'peer-mentor-nightly-edge');
   perform cron.schedule('peer-mentor-nightly', '*/10 1-4 * * *', 'call private.run_nightly_jobs()');
   raise notice 'nightly host: pg_cron job peer-mentor-nightly, every 10 minutes from 01:00 to 04:50 UTC';
 end
