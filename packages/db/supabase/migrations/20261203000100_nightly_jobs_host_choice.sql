@@ -53,7 +53,8 @@ begin
   end if;
 
   if exists (select from cron.job_run_details d where d.jobid = v_job_id) then
-    perform cron.alter_job(v_job_id, schedule := '*/10 1-4 * * *');
+    -- cron.schedule updates a job of the same name (cron.alter_job is not granted to public).
+    perform cron.schedule('peer-mentor-nightly', '*/10 1-4 * * *', 'call private.run_nightly_jobs()');
     raise notice 'pg_cron job peer-mentor-nightly has run nights here, so pg_cron stays the nightly host: '
       'now every 10 minutes from 01:00 to 04:50 UTC, each call continuing the night within its time budget.';
   else
