@@ -246,22 +246,22 @@ order by function_name;
 -- Function properties
 ------------------------------------------------------------------------------------------------
 
--- The one exception is private.run_nightly_jobs (20260402000000), the procedure pg_cron calls:
+-- The one exception is private.run_nightly_jobs (20261203000000), the procedure pg_cron calls:
 -- it commits after each batch, and PostgreSQL forbids transaction control in a routine with a
 -- SET clause. The two assertions after this one hold it to the same effect by other means.
 select is_empty(
   $$ select p.oid::regprocedure::text, p.proconfig
      from pg_catalog.pg_proc p
      where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-       and p.oid is distinct from to_regprocedure('private.run_nightly_jobs(integer)')
+       and p.oid is distinct from to_regprocedure('private.run_nightly_jobs(integer, interval)')
        and not (coalesce(p.proconfig, '{}') @> array['search_path=""']) $$,
   'every function in public and private has a fixed, empty search_path (but the committing procedure below)'
 );
-select isnt_definer('private', 'run_nightly_jobs', array['integer'],
+select isnt_definer('private', 'run_nightly_jobs', array['integer', 'interval'],
   'private.run_nightly_jobs runs with its caller''s rights, so its search_path cannot lend anyone the owner''s');
 select ok(
   (select p.prosrc ~ $re$loop\s+perform pg_catalog\.set_config\('search_path', '', true\);$re$
-   from pg_catalog.pg_proc p where p.oid = to_regprocedure('private.run_nightly_jobs(integer)')),
+   from pg_catalog.pg_proc p where p.oid = to_regprocedure('private.run_nightly_jobs(integer, interval)')),
   'private.run_nightly_jobs empties its search_path first thing in each transaction'
 );
 
