@@ -270,7 +270,7 @@ export class DataverseWebApiClient implements DynamicsPortalClient {
       call,
       status: 404,
       code,
-      message: `not linked or deleted: the CRM has no ${this.#mapping.entitySet} record with ${this.#mapping.alternateKey} = ${change.peerMentorId}; nothing was created (link the contact in the CRM and requeue, or set DYNAMICS_CREATE_MISSING_RECORDS=true)`,
+      message: `HTTP 404${code ? ` (${code})` : ''}: not linked or deleted: the CRM has no ${this.#mapping.entitySet} record with ${this.#mapping.alternateKey} = ${change.peerMentorId}; nothing was created (link the contact in the CRM and requeue, or set DYNAMICS_CREATE_MISSING_RECORDS=true)`,
     });
   }
 
