@@ -420,8 +420,10 @@ export class OutboxDispatcher {
     const pace = this.#pace;
     if (!pace) return true;
     while (this.#permits === 0) {
+      // Several batches' worth per round trip: fewer trips, and the bucket grants no more
+      // than it holds.
       this.#refilling ??= this.#store
-        .takePermits(this.#batchSize, pace)
+        .takePermits(Math.min(this.#batchSize * 4, 1000), pace)
         .then(({ granted, waitMs }) => {
           this.#permits += granted;
           return waitMs;
