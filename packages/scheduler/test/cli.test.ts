@@ -7,7 +7,7 @@ import { useTestDatabase } from '@peer-mentor/db/testing';
 import { FakeDataverseServer } from '@peer-mentor/dynamics-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli, runPnpmScheduler } from './support/processes.js';
-import { createMentors, outbox, transition } from './support/world.js';
+import { createMentors, linkContacts, outbox, transition } from './support/world.js';
 
 const database = useTestDatabase();
 let db: Db;
@@ -29,6 +29,7 @@ describe('scheduler CLI', () => {
   it('dispatch --once sends what is due, parks what the CRM refuses, and exits 2 to say so', async () => {
     const { organizationId, mentorIds } = await createMentors(db.pool, 3);
     await transition(db.pool, organizationId, mentorIds, 2);
+    linkContacts(fake, mentorIds);
     const [refused] = mentorIds as [string];
     fake.inject(
       { type: 'status', status: 400, message: 'Invalid value' },
@@ -40,8 +41,9 @@ describe('scheduler CLI', () => {
     const finished = jsonLines(run.stdout).find(
       (entry) => entry.message === 'outbox dispatch finished',
     );
-    expect(finished).toMatchObject({ delivered: 4, parked: 1 });
-    expect((await outbox(db.pool)).filter((row) => row.delivered)).toHaveLength(4);
+    // Only each mentor's newest version is sent; version 1 was superseded by version 2.
+    expect(finished).toMatchObject({ delivered: 2, parked: 1 });
+    expect((await outbox(db.pool)).filter((row) => row.delivered)).toHaveLength(2);
 
     const parked = await cli(['outbox', 'parked']);
     expect(parked.code, parked.stderr).toBe(0);
@@ -53,8 +55,8 @@ describe('scheduler CLI', () => {
     expect(requeue.stdout).toContain('1 of 1 event(s) requeued');
     const again = await cli(['dispatch', '--once']);
     expect(again.code, again.stderr).toBe(0);
-    expect(fake.appliedVersions(refused)).toEqual([1, 2]);
-    expect((await outbox(db.pool)).every((row) => row.delivered)).toBe(true);
+    expect(fake.appliedVersions(refused)).toEqual([2]);
+    expect((await outbox(db.pool)).every((row) => row.delivered || row.superseded)).toBe(true);
   });
 
   it('--help prints the usage of every command, or of the one named, and exits 0', async () => {

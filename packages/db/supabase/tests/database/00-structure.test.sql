@@ -293,11 +293,15 @@ select set_eq(
        -- The outbox dispatcher's functions (20260401000000): nobody holds a privilege on
        -- private.status_change_outbox, so these are the only ways to change it.
        (to_regprocedure('private.claim_status_changes(text, integer, integer)')::text),
-       (to_regprocedure('private.mark_status_change_delivered(uuid, uuid)')::text),
+       (to_regprocedure('private.mark_status_change_delivered(uuid, uuid, text)')::text),
        (to_regprocedure('private.retry_status_change_later(uuid, uuid, integer, text)')::text),
        (to_regprocedure('private.release_status_change(uuid, uuid, integer, text)')::text),
        (to_regprocedure('private.park_status_change(uuid, uuid, text)')::text),
        (to_regprocedure('private.requeue_parked_status_changes(uuid[])')::text),
+       -- The dispatchers' shared request pace (20261204000000): nobody holds a privilege on
+       -- private.dynamics_send_pace either.
+       (to_regprocedure('private.take_dynamics_send_permits(integer, double precision, integer, integer)')::text),
+       (to_regprocedure('private.slow_dynamics_sends(integer, double precision)')::text),
        -- The nightly jobs' entry point (20260402000000): nobody holds a privilege on the run
        -- tables, and it takes the system's claims from its caller like the transition core.
        (to_regprocedure('private.run_scheduler_step(uuid, text[], timestamptz, date, integer, text, boolean, integer)')::text),
