@@ -61,7 +61,10 @@ writeFileSync(
 writeFileSync(
   path.join(outDir, 'supabase', 'config.toml'),
   `# The nightly Edge Function as deployed from @peer-mentor/scheduler@${version}.
-# The function checks the service key itself (see DEPLOYING.md), so the gateway's JWT check is off.
+# The function checks the caller's key itself (the service-role key or a secret key, which is
+# not a JWT), so the gateway's JWT check stays off, pinned here as in supabase/config.toml.
+project_id = "peer-mentor-pause"
+
 [functions.nightly]
 enabled = true
 verify_jwt = false
