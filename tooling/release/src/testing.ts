@@ -82,7 +82,10 @@ export function startNode(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': by then everything the process printed has been read.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => resolve(code)),
+  );
   const waitForLine = (match: (line: string) => boolean, timeoutMs = 20_000) =>
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(

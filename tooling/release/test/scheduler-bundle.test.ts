@@ -2,7 +2,8 @@
  * The scheduler's production artifact (`pnpm --filter @peer-mentor/scheduler bundle`): built
  * from the workspace, copied alone into an empty directory (no node_modules: no dev dependency,
  * no TypeScript loader) and run with `node` as the container does. Without a command it prints
- * its usage and exits 64; `serve` logs its version, starts, and stops cleanly on SIGTERM.
+ * its usage and exits 64, `--help` exits 0; `serve` logs its version, starts, and stops cleanly
+ * on SIGTERM.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +36,13 @@ describe('the scheduler bundle', () => {
     });
     expect(await cli.exited).toBe(64);
     expect(stderr).toContain('usage:');
-    expect(stderr).toContain('cli.ts serve');
+    expect(stderr).toContain('scheduler serve');
+  });
+
+  it('answers --help with its usage and exit code 0', async () => {
+    const help = startNode(copy.dir, 'cli.mjs', {}, ['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.lines().join('\n')).toContain('scheduler serve');
   });
 
   it('serves with its version in the log and stops on SIGTERM with exit code 0', async () => {
