@@ -5,16 +5,15 @@
  *   bundle-edge/supabase/functions/nightly/index.js  the function and everything it imports
  *                                                    (the handler, the jobs, pg), one module
  *
- * `deno bundle` (the pinned npm package `deno`) resolves pg from node_modules; its bundler
- * (esbuild) is fetched from the npm registry once into node_modules/.cache. Deploy with
+ * Built with esbuild from node_modules, offline (tooling/release/src/bundle.ts). Deploy with
  *   supabase functions deploy nightly --workdir bundle-edge --project-ref <ref> --use-api
  * The bundle's first line names the scheduler release it came from.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { denoBinary, nightlyFunctionDir } from '../src/hosts/edge-function/serve-locally.js';
+import { bundlePackage } from '../../../tooling/release/src/bundle.js';
+import { nightlyFunctionDir } from '../src/hosts/edge-function/serve-locally.js';
 
 const packageRoot = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -26,33 +25,15 @@ const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json
 
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(functionDir, { recursive: true });
-const bundled = spawnSync(
-  denoBinary(),
-  [
-    'bundle',
-    '--node-modules-dir=manual',
-    '--platform=deno',
-    '--output',
-    path.join(functionDir, 'index.js'),
-    path.join(nightlyFunctionDir, 'index.ts'),
-  ],
-  {
-    cwd: nightlyFunctionDir,
-    encoding: 'utf8',
-    env: {
-      // The environment as it is: a proxy or extra CA certificates for the registry apply.
-      ...process.env,
-      DENO_DIR: path.join(packageRoot, 'node_modules', '.cache', 'deno-bundle'),
-      DENO_NO_UPDATE_CHECK: '1',
-      DENO_NO_PROMPT: '1',
-      NO_COLOR: '1',
-    },
-  },
-);
-if (bundled.status !== 0) {
-  console.error(bundled.stderr || bundled.stdout);
-  process.exit(1);
-}
+// esbuild (the same bundler as the Node services), offline: pg comes from node_modules and is
+// inlined; Deno runs the result, resolving Node built-ins through node:module's createRequire.
+await bundlePackage({
+  packageDir: packageRoot,
+  entry: path.relative(packageRoot, path.join(nightlyFunctionDir, 'index.ts')),
+  outDir: functionDir,
+  name: 'index.js',
+  manifest: false,
+});
 const entry = path.join(functionDir, 'index.js');
 writeFileSync(
   entry,

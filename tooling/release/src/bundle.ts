@@ -23,6 +23,8 @@ export interface BundleOptions {
   outDir?: string;
   /** File name of the bundled module. */
   name?: string;
+  /** Write a package.json beside the module (default true; an Edge Function wants none). */
+  manifest?: boolean;
 }
 
 export interface BundleResult {
@@ -87,14 +89,15 @@ export async function bundlePackage(options: BundleOptions): Promise<BundleResul
     logLevel: 'warning',
     metafile: true,
   });
-  writeFileSync(
-    join(outDir, 'package.json'),
-    `${JSON.stringify(
-      { name: pkg.name, version: pkg.version, private: true, type: 'module', main: name },
-      null,
-      2,
-    )}\n`,
-  );
+  if (options.manifest !== false)
+    writeFileSync(
+      join(outDir, 'package.json'),
+      `${JSON.stringify(
+        { name: pkg.name, version: pkg.version, private: true, type: 'module', main: name },
+        null,
+        2,
+      )}\n`,
+    );
   const bytes = Object.values(result.metafile.outputs).reduce((sum, out) => sum + out.bytes, 0);
   return { file, version: pkg.version, bytes };
 }
