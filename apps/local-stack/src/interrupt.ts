@@ -10,8 +10,9 @@
  * a test) the signals are what arrive, and they are handled the same way.
  */
 export function onInterrupt(handler: (cause: string) => void): void {
-  // `on`, not `once`: tsx relays a signal only to a child that still listens for it, and a
-  // second Ctrl-C while stopping must not kill the process halfway.
+  // `on`, not `once`: a second Ctrl-C while stopping must not kill the process halfway. The
+  // main job runs as `node --import tsx`, not under the tsx CLI, whose parent process relays
+  // a signal and kills the child (exit 130) when it does not confirm within 30 ms.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => handler(signal));
   const input = process.stdin;
   if (!input.isTTY) return;

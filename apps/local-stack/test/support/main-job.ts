@@ -18,7 +18,8 @@ export interface StartOptions {
   /** Flags after `--`, e.g. --port. */
   args: string[];
   /**
-   * 'process': `tsx src/main.ts` in its own process group (pressCtrlC signals that group);
+   * 'process': `node --import tsx src/main.ts`, as `pnpm start` runs it, in its own process
+   * group (pressCtrlC signals that group);
    * 'terminal': `pnpm start` in a pseudo-terminal (util-linux `script`), where what is written
    * to the child's stdin is typed on that terminal.
    */
@@ -33,8 +34,8 @@ export function startMainJob({ cwd, args, how = 'process' }: StartOptions): Star
   const child =
     how === 'process'
       ? spawn(
-          path.join(cwd, 'node_modules', '.bin', 'tsx'),
-          ['--conditions=@peer-mentor/source', 'src/main.ts', ...args],
+          process.execPath,
+          ['--conditions=@peer-mentor/source', '--import', 'tsx', 'src/main.ts', ...args],
           { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
         )
       : spawn('script', ['-qefc', `pnpm start -- ${args.join(' ')}`, '/dev/null'], {
