@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
-import path from 'node:path';
 import { afterAll } from 'vitest';
 
 // The main job as a user starts it, for the tests: as its own process, or as `pnpm start` on
