@@ -1,6 +1,10 @@
 /**
  * `pnpm bench:api`: what the API adds to a call. The same activate_pause / deactivate_pause
- * calls, as the same org admin, on the same cluster in one run:
+ * calls, as the same org admin, on the same cluster in one run (the write path), and two reads
+ * as a coordinator (the read path): a filtered, ranged table read
+ * (`.from('peer_mentor_status').select(…).eq('status', 'paused').order(…).range(…)`) and the
+ * chapter's pause list with `.eq()`/`.order()`/`.range()` on the RPC's result, each against
+ * the same query (shaped to the same JSON) over a direct connection:
  *
  *   service  supabase-js `.rpc()` → HTTP on 127.0.0.1 → the API (its own process, started
  *            as `pnpm --filter @peer-mentor/api start` starts it) → withCaller → PostgreSQL
@@ -50,6 +54,11 @@ const repoRoot = path.resolve(packageRoot, '..', '..');
 const SECRET = 'peer-mentor-bench-secret-of-at-least-32-characters';
 const hlf = demoId('hlf');
 const admin = demoId('hlf-admin');
+const kari = demoId('hlf-kari');
+const oslo = demoId('hlf-oslo');
+/** Mentors created for the read path, and the page size the reads ask for. */
+const READ_MENTORS = 400;
+const PAGE = 25;
 const log = (line: string) => console.log(`[bench:api] ${line}`);
 
 /** One call: pause or resume `mentor`; throws when the call failed. */
@@ -66,26 +75,30 @@ interface PhaseResult {
 /** Whether each bench mentor is paused now; every phase continues from it. */
 const paused = new Map<string, boolean>();
 
-/** `concurrency` workers, each on its own mentor, calling back to back until the time is up. */
-async function runPhase(call: Call, mentors: string[], ms: number): Promise<PhaseResult> {
+/**
+ * Workers calling back to back until the time is up; a worker stops at its first failure
+ * (its state is unknown then).
+ */
+async function runWorkers(
+  workers: number,
+  ms: number,
+  call: (worker: number) => Promise<void>,
+): Promise<PhaseResult> {
   const latenciesMs: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   const started = performance.now();
   const deadline = started + ms;
   await Promise.all(
-    mentors.map(async (mentor) => {
+    Array.from({ length: workers }, async (_, worker) => {
       while (performance.now() < deadline) {
-        const pause = !paused.get(mentor);
         const t0 = performance.now();
         try {
-          await call(mentor, pause);
+          await call(worker);
           latenciesMs.push(performance.now() - t0);
-          paused.set(mentor, pause);
         } catch (error) {
           errors += 1;
           firstError ??= error instanceof Error ? error.message : String(error);
-          // Stop this worker: its mentor's state is unknown now.
           return;
         }
       }
@@ -94,6 +107,19 @@ async function runPhase(call: Call, mentors: string[], ms: number): Promise<Phas
   if (firstError) log(`first failure: ${firstError}`);
   return { calls: latenciesMs.length, errors, latenciesMs, elapsedMs: performance.now() - started };
 }
+
+/** `concurrency` workers, each on its own mentor, alternating pause and resume. */
+function runPhase(call: Call, mentors: string[], ms: number): Promise<PhaseResult> {
+  return runWorkers(mentors.length, ms, async (worker) => {
+    const mentor = mentors[worker] as string;
+    const pause = !paused.get(mentor);
+    await call(mentor, pause);
+    paused.set(mentor, pause);
+  });
+}
+
+/** A read: resolves when the rows arrived, throws when the read failed. */
+type Read = () => Promise<void>;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -138,6 +164,34 @@ async function createBenchMentors(databaseUrl: string, count: number): Promise<s
       ids.push(id);
     }
     return ids;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Mentors the reads page through: `count` in HLF Oslo, every other one paused. */
+async function createReadMentors(databaseUrl: string, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `with created as (
+         insert into public.peer_mentors (id, organization_id, display_name)
+         select gen_random_uuid(), $1, 'Read Mentor ' || i from generate_series(1, $2) as i
+         returning id)
+       insert into public.peer_mentor_chapters (peer_mentor_id, chapter_id, organization_id)
+       select id, $3, $1 from created`,
+      [hlf, count, oslo],
+    );
+    await client.query(
+      `update public.peer_mentor_status s
+       set status = 'paused', reason_code = case when random() < 0.5 then 'vacation' else 'health' end::public.pause_reason_code,
+           paused_at = now() - random() * interval '30 days', paused_by_role = 'system'
+       from public.peer_mentors m
+       where m.id = s.peer_mentor_id and m.display_name like 'Read Mentor %'
+         and right(m.display_name, 1) in ('0', '2', '4', '6', '8')`,
+    );
+    await client.query('analyze');
   } finally {
     await client.end();
   }
@@ -231,6 +285,7 @@ async function main() {
     );
     await loadDemoData(databaseUrl);
     const mentors = await createBenchMentors(databaseUrl, concurrency);
+    await createReadMentors(databaseUrl, READ_MENTORS);
 
     const api = await startApiProcess(databaseUrl);
     const token = await signUserToken(SECRET, admin, hlf, { expiresInSeconds: 3600 });
@@ -283,9 +338,82 @@ async function main() {
     );
     const viaFloor = rpcCall(clientFor(floor.url));
 
+    // The read path, as a coordinator: through the API, and the same query directly.
+    const kariToken = await signUserToken(SECRET, kari, hlf, { expiresInSeconds: 3600 });
+    const kariClient = createClient(api.url, anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      accessToken: async () => kariToken,
+    });
+    const kariClaims = userClaims(kari, hlf);
+    const expectRows = (rows: unknown, what: string) => {
+      if (!Array.isArray(rows) || rows.length !== PAGE) throw new Error(`${what}: not a full page`);
+    };
+    const tableViaService: Read = async () => {
+      const { data, error } = await kariClient
+        .from('peer_mentor_status')
+        .select('peer_mentor_id,status,reason_code,paused_at,expected_end')
+        .eq('status', 'paused')
+        .order('paused_at', { ascending: false })
+        .range(PAGE, 2 * PAGE - 1);
+      if (error) throw new Error(error.message);
+      expectRows(data, 'table read');
+    };
+    const tableViaDirect: Read = async () => {
+      const { rows } = await withCaller(
+        direct,
+        kariClaims,
+        (client) =>
+          client.query(
+            `select coalesce(json_agg(t), '[]')::text as body from (
+               select peer_mentor_id, status, reason_code, paused_at, expected_end
+               from public.peer_mentor_status where status = $1
+               order by paused_at desc limit ${PAGE} offset ${PAGE}) t`,
+            ['paused'],
+          ),
+        { readOnly: true },
+      );
+      expectRows(JSON.parse(rows[0].body), 'direct table read');
+    };
+    const rpcReadViaService: Read = async () => {
+      const { data, error } = await kariClient
+        .rpc('get_active_pauses_for_chapter', { p_organization_id: hlf, p_chapter_id: oslo })
+        .eq('reason_code', 'vacation')
+        .order('paused_at', { ascending: false })
+        .range(0, PAGE - 1);
+      if (error) throw new Error(error.message);
+      expectRows(data, 'rpc read');
+    };
+    const rpcReadViaDirect: Read = async () => {
+      const { rows } = await withCaller(
+        direct,
+        kariClaims,
+        (client) =>
+          client.query(
+            `select coalesce(json_agg(t), '[]')::text as body from (
+               select * from public.get_active_pauses_for_chapter($1, $2)
+               where reason_code = $3 order by paused_at desc limit ${PAGE}) t`,
+            [hlf, oslo, 'vacation'],
+          ),
+        { readOnly: true },
+      );
+      expectRows(JSON.parse(rows[0].body), 'direct rpc read');
+    };
+    const reads = {
+      table: { service: tableViaService, direct: tableViaDirect },
+      rpc: { service: rpcReadViaService, direct: rpcReadViaDirect },
+    };
+    const readRuns = {
+      table: { service: [] as PhaseResult[], direct: [] as PhaseResult[] },
+      rpc: { service: [] as PhaseResult[], direct: [] as PhaseResult[] },
+    };
+
     log('warming up every path');
     await runPhase(viaService, mentors, warmupMs);
     await runPhase(viaDirect, mentors, warmupMs);
+    for (const read of Object.values(reads)) {
+      await runWorkers(concurrency, warmupMs / 2, read.service);
+      await runWorkers(concurrency, warmupMs / 2, read.direct);
+    }
     const serviceRuns: PhaseResult[] = [];
     const directRuns: PhaseResult[] = [];
     const floorRuns: PhaseResult[] = [];
@@ -300,6 +428,18 @@ async function main() {
       floorRuns.push(await runPhase(viaFloor, mentors, durationMs / rounds));
       paused.clear();
       for (const [mentor, value] of saved) paused.set(mentor, value);
+      for (const [name, read] of Object.entries(reads) as [
+        keyof typeof reads,
+        { service: Read; direct: Read },
+      ][]) {
+        // Alternate which side goes first, so drift hits both alike.
+        const order =
+          round % 2 === 1 ? (['direct', 'service'] as const) : (['service', 'direct'] as const);
+        for (const side of order) {
+          log(`round ${round}/${rounds}: ${name} read, ${side}`);
+          readRuns[name][side].push(await runWorkers(concurrency, durationMs / rounds, read[side]));
+        }
+      }
     }
     await api.stop();
     await floor.stop();
@@ -324,7 +464,30 @@ async function main() {
     console.log(row('direct pg (withCaller)', directSummary));
     console.log(row('supabase-js → API (HTTP)', service));
     console.log(row('supabase-js → canned reply', floorSummary));
+    const summarizeRead = (runs: { service: PhaseResult[]; direct: PhaseResult[] }) => {
+      const directRead = summarize(runs.direct);
+      const serviceRead = summarize(runs.service);
+      return {
+        direct: directRead,
+        service: serviceRead,
+        addedP50Ms: serviceRead.p50Ms - directRead.p50Ms,
+        throughputRatio: serviceRead.throughputPerSecond / directRead.throughputPerSecond,
+      };
+    };
+    const readSummaries = {
+      table: summarizeRead(readRuns.table),
+      rpc: summarizeRead(readRuns.rpc),
+    };
+    console.log(row('read: table, direct pg', readSummaries.table.direct));
+    console.log(row('read: table, supabase-js → API', readSummaries.table.service));
+    console.log(row('read: rpc+eq/order/range, direct', readSummaries.rpc.direct));
+    console.log(row('read: rpc+eq/order/range, API', readSummaries.rpc.service));
     console.log();
+    for (const [name, summary] of Object.entries(readSummaries)) {
+      console.log(
+        `  ${name} read: ${(summary.throughputRatio * 100).toFixed(1)} % of direct throughput, ${summary.addedP50Ms.toFixed(2)} ms added at p50`,
+      );
+    }
     console.log(
       `  added at p50: ${addedP50Ms.toFixed(2)} ms (target ≤ 1 ms: ${targets.addedP50Ms.met ? 'met' : 'NOT met'})`,
     );
@@ -358,12 +521,25 @@ async function main() {
       },
       apiOwnShareAtP50Ms: addedP50Ms - floorSummary.p50Ms,
       targets,
+      reads: {
+        description: `as a coordinator, ${READ_MENTORS} extra mentors in Oslo (half paused); pages of ${PAGE}; direct = the same query shaped to the same JSON over a pg pool with withCaller (read only)`,
+        table: {
+          call: ".from('peer_mentor_status').select(5 columns).eq('status','paused').order('paused_at',{ascending:false}).range(25, 49)",
+          ...readSummaries.table,
+        },
+        rpc: {
+          call: ".rpc('get_active_pauses_for_chapter', Oslo).eq('reason_code','vacation').order('paused_at',{ascending:false}).range(0, 24)",
+          ...readSummaries.rpc,
+        },
+      },
     };
     writeFileSync(path.join(resultsDir, 'api.json'), `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${path.join(resultsDir, 'api.json')}`);
-    if (service.errors + directSummary.errors > 0) {
-      throw new Error(`${service.errors + directSummary.errors} calls failed`);
-    }
+    const failed =
+      service.errors +
+      directSummary.errors +
+      Object.values(readSummaries).reduce((sum, r) => sum + r.direct.errors + r.service.errors, 0);
+    if (failed > 0) throw new Error(`${failed} calls failed`);
   } finally {
     await server.stop();
   }

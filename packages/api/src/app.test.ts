@@ -229,11 +229,17 @@ describe('everything else', () => {
       details: null,
       hint: null,
     });
-    const table = await t.app.request('/rest/v1/peer_mentor_status', {
+    const table = await t.app.request('/rest/v1/no_such_table', {
       headers: { apikey: anonKey },
     });
     expect(table.status).toBe(404);
-    expect(((await table.json()) as Json).code).toBe('PGRST205');
+    expect(await table.json()).toEqual({
+      code: 'PGRST205',
+      message: "Could not find the table 'public.no_such_table' in the schema cache",
+      details: null,
+      hint: null,
+    });
+    expect(table.headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
 
   it('answers a browser’s CORS preflight without an API key', async () => {

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { rpcNames } from '@peer-mentor/contracts';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -15,11 +16,13 @@ import {
   postgrestError,
   postgrestErrorFromDatabase,
 } from './errors.js';
-import { serveDocs } from './features/docs/index.js';
+import { openApiInfo, serveDocs } from './features/docs/index.js';
 import { healthFeature } from './features/health/index.js';
+import { tableFeature } from './features/read/index.js';
 import { rpcFeature } from './features/rpc/index.js';
 import type { Logger } from './logging/logger.js';
 import { requestLog } from './logging/request-log.js';
+import { EXPOSED_SCHEMA, lazySchemaCache, loadSchemaCache } from './schema-cache.js';
 
 export interface AppDeps {
   /** The bounded pool every request borrows one connection from. */
@@ -28,20 +31,23 @@ export interface AppDeps {
   logger: Logger;
   /** Time for token checks (exp, nbf, iat); the system clock unless a test fixes it. */
   clock?: Clock;
+  /** The functions served under /rest/v1/rpc/ (default: the contracts' allow-list). */
+  servedFunctions?: readonly string[];
 }
 
-/** The headers supabase-js and PostgREST clients send, allowed cross-origin like Supabase does. */
-const CORS_ALLOWED_HEADERS = [
-  'authorization',
-  'apikey',
-  'content-type',
-  'content-profile',
-  'accept-profile',
-  'prefer',
-  'x-client-info',
-  'x-retry-count',
-  'x-request-id',
+/**
+ * CORS as Supabase's API gateway answers it: every header the preflight asks for (supabase-js's
+ * `traceparent`/`tracestate`/`baggage`, an app's `global.headers`), every method (so a refused
+ * table write reaches the browser as PostgREST's error, not as a CORS failure), the response
+ * headers supabase-js reads, and a max-age so browsers do not preflight every call.
+ */
+const CORS_EXPOSED_HEADERS = [
+  'Content-Range',
+  'Content-Location',
+  'Preference-Applied',
+  'X-Request-Id',
 ];
+export const CORS_MAX_AGE_SECONDS = 3600;
 
 function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
   if (error instanceof ApiError) return error;
@@ -63,9 +69,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(
     cors({
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-      allowHeaders: CORS_ALLOWED_HEADERS,
-      allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      exposeHeaders: ['Content-Range', 'X-Request-Id'],
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposeHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: CORS_MAX_AGE_SECONDS,
     }),
   );
   app.use(
@@ -81,16 +87,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', healthFeature({ pool }));
   app.use('/rest/v1/*', authenticate(config, verifier));
-  app.route('/rest/v1/rpc', rpcFeature({ pool, statementTimeoutMs: config.statementTimeoutMs }));
-  // Only functions are served; PostgREST's answer for a table it does not know.
-  app.all('/rest/v1/:resource', (c) => {
-    throw postgrestError(
-      404,
-      'PGRST205',
-      `Could not find the table 'public.${c.req.param('resource')}' in the schema cache`,
-      { hint: 'This service serves only the allow-listed functions under /rest/v1/rpc/' },
-    );
-  });
+  const servedFunctions = deps.servedFunctions ?? rpcNames;
+  const schemaCache = lazySchemaCache(() => loadSchemaCache(pool, EXPOSED_SCHEMA, servedFunctions));
+  const features = { pool, statementTimeoutMs: config.statementTimeoutMs, schemaCache };
+  app.route('/rest/v1/rpc', rpcFeature({ ...features, servedFunctions }));
+  // PostgREST's root: the OpenAPI document of what is served.
+  app.get('/rest/v1/', (c) => c.json(app.getOpenAPIDocument(openApiInfo)));
+  app.route('/rest/v1', tableFeature(features));
   serveDocs(app);
 
   app.notFound(() => {
@@ -104,7 +107,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       log.error({ err: error }, 'request failed');
     }
     if ('code' in apiError.body) c.get('logFields').code = apiError.body.code;
-    return c.json(apiError.body, apiError.status, apiError.headers);
+    // PostgREST's error responses say their charset.
+    return c.body(JSON.stringify(apiError.body), apiError.status, {
+      ...apiError.headers,
+      'Content-Type': 'application/json; charset=utf-8',
+    });
   });
   return app;
 }

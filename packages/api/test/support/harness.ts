@@ -23,6 +23,7 @@ export interface TestAppOptions {
   config?: Partial<Omit<ApiConfig, 'jwt'>>;
   clock?: Clock;
   pool?: { max?: number; acquireTimeoutMs?: number };
+  servedFunctions?: readonly string[];
 }
 
 /** The app over its own pool on `databaseUrl`, logging into memory. */
@@ -41,6 +42,7 @@ export function createTestApp(databaseUrl: string, options: TestAppOptions = {})
     ),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.servedFunctions ? { servedFunctions: options.servedFunctions } : {}),
   });
   return { app, pool, logLines, close: () => pool.end() };
 }

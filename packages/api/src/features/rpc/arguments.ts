@@ -1,9 +1,5 @@
-import { isRpcName } from '@peer-mentor/contracts';
 import { postgrestError } from '../../errors.js';
-import type { RoutineDescription, SchemaCache } from './schema-cache.js';
-
-/** The only schema served, as on a Supabase project with default settings. */
-export const EXPOSED_SCHEMA = 'public';
+import { EXPOSED_SCHEMA, type RoutineDescription } from '../../schema-cache.js';
 
 function sameArguments(routine: RoutineDescription, keys: readonly string[]): boolean {
   const names = new Set(routine.params.map((param) => param.name));
@@ -20,19 +16,18 @@ function describeKeys(keys: readonly string[], parenthesized: boolean): string {
 }
 
 /**
- * Picks the function a call names, the way PostgREST does: by name among the allow-listed
- * functions, then by the set of argument names (all given names must be parameters, every
+ * Picks the function a call names, the way PostgREST does: among the overloads of the name
+ * (only allow-listed functions have any), then by the set of argument names (all given names must be parameters, every
  * parameter without a default must be given). No match is 404 PGRST202, several are 300 PGRST203.
  * Argument values are not checked here: the database casts and validates them.
  */
 export function resolveRoutine(
-  cache: SchemaCache,
+  overloads: readonly RoutineDescription[],
   name: string,
   argumentKeys: readonly string[],
   jsonBody: boolean,
 ): RoutineDescription {
   const keys = [...argumentKeys].sort();
-  const overloads = isRpcName(name) ? (cache.get(name) ?? []) : [];
   const matches = overloads.filter((routine) => sameArguments(routine, keys));
   if (matches.length === 1) return matches[0] as RoutineDescription;
   const qualified = `${EXPOSED_SCHEMA}.${name}`;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { withCaller } from '@peer-mentor/db';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Caller } from '../../auth/claims.js';
-import { postgrestError } from '../../errors.js';
-import type { RoutineDescription } from './schema-cache.js';
+import type { RoutineDescription } from '../../schema-cache.js';
+import type { ReadShape } from '../read/read-request.js';
+import { buildReadStatement, quoteIdentifier, type ReadSource } from '../read/read-sql.js';
+import { inCallerTransaction, type ReadResult, runRead } from '../read/run.js';
 
 export interface RpcCall {
   routine: RoutineDescription;
@@ -13,113 +14,117 @@ export interface RpcCall {
   /** GET/HEAD, or a STABLE/IMMUTABLE function: PostgREST's READ ONLY access mode. */
   readOnly: boolean;
   statementTimeoutMs: number;
-}
-
-export interface RpcResult {
-  /** The response body exactly as PostgreSQL rendered the JSON. */
-  body: string;
-  /** Rows the function returned (for Content-Range and singular responses). */
-  rows: number;
-}
-
-const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-interface Statement {
-  name: string;
-  text: string;
-}
-
-// PostgreSQL builds the JSON: composites become objects, setof becomes an array, and every
-// value is rendered as PostgreSQL renders it. Arguments go through json_to_record, so the
-// database casts them to the parameter types (and reports a bad value itself, e.g. 22P02).
-function callStatement(routine: RoutineDescription, keys: string[]): Statement {
-  const params = routine.params.filter((param) => keys.includes(param.name));
-  const target = `${quoteIdentifier(routine.schema)}.${quoteIdentifier(routine.name)}`;
-  const from =
-    params.length === 0
-      ? `${target}() as _result`
-      : `json_to_record($1::json) as _args(${params
-          .map((param) => `${quoteIdentifier(param.name)} ${param.type}`)
-          .join(', ')}), lateral ${target}(${params
-          .map((param) => `${quoteIdentifier(param.name)} := _args.${quoteIdentifier(param.name)}`)
-          .join(', ')}) as _result`;
-  const body =
-    routine.returns === 'set'
-      ? `coalesce(json_agg(_result), '[]')::text`
-      : `coalesce((json_agg(_result) -> 0)::text, 'null')`;
-  const text = `select ${body} as body, count(*)::int as rows from ${from}`;
-  // Named by content: the same text gets the same name on any connection, and texts never collide.
-  return { name: `pm_rpc_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text };
-}
-
-async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
-  try {
-    return await pool.connect();
-  } catch (error) {
-    // pg-pool's wording for "every connection is busy and the wait ran out".
-    if (
-      error instanceof Error &&
-      error.message.includes('timeout exceeded when trying to connect')
-    ) {
-      throw postgrestError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.');
-    }
-    throw postgrestError(503, 'PGRST000', 'Database connection error. Retrying the connection.');
-  }
-}
-
-export interface RpcExecutor {
-  execute(call: RpcCall): Promise<RpcResult>;
+  /** How the result is shaped (select, filters, order, range, count, one object). */
+  shape: ReadShape;
+  /** Whether the request shapes more than the defaults (then the statement is not prepared). */
+  shaped: boolean;
+  head: boolean;
 }
 
 /**
- * Runs each call in its own transaction as the caller (withCaller: SET LOCAL ROLE and
- * request.jwt.claims), with a transaction-local statement_timeout and, for reads, READ ONLY.
- * One named statement per function and argument set, so each pooled connection prepares it
- * once (PostgREST also uses prepared statements).
+ * The call as a FROM clause. Arguments go through json_to_record, so the database casts them to
+ * the parameter types (and reports a bad value itself, e.g. 22P02).
  */
-export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
-  const statements = new Map<string, Statement>();
-  const statementFor = (routine: RoutineDescription, keys: string[]) => {
-    const key = `${routine.schema}.${routine.name}(${routine.params.map((p) => p.type).join(',')})[${keys.join(',')}]`;
-    let statement = statements.get(key);
-    if (!statement) {
-      statement = callStatement(routine, keys);
-      statements.set(key, statement);
-    }
-    return statement;
+export function routineSource(
+  routine: RoutineDescription,
+  args: Record<string, unknown>,
+  keys: string[],
+): ReadSource {
+  const params = routine.params.filter((param) => keys.includes(param.name));
+  const target = `${quoteIdentifier(routine.schema)}.${quoteIdentifier(routine.name)}`;
+  const alias = quoteIdentifier(routine.name);
+  const from =
+    params.length === 0
+      ? `${target}() as ${alias}`
+      : `json_to_record($1::json) as _pgrst_args(${params
+          .map((param) => `${quoteIdentifier(param.name)} ${param.type}`)
+          .join(', ')}), lateral ${target}(${params
+          .map(
+            (param) =>
+              `${quoteIdentifier(param.name)} := _pgrst_args.${quoteIdentifier(param.name)}`,
+          )
+          .join(', ')}) as ${alias}`;
+  return {
+    name: routine.name,
+    columns: routine.columns,
+    from,
+    values: params.length === 0 ? [] : [JSON.stringify(args)],
   };
-  return { execute: (call) => execute(pool, call, statementFor) };
 }
 
-async function execute(
-  pool: pg.Pool,
-  call: RpcCall,
-  statementFor: (routine: RoutineDescription, keys: string[]) => Statement,
-): Promise<RpcResult> {
-  const keys = Object.keys(call.args).sort();
-  const statement = statementFor(call.routine, keys);
-  const client = await acquire(pool);
-  let broken: Error | undefined;
-  try {
-    return await withCaller(
-      client,
-      call.caller.claims,
-      async (tx) => {
-        const { rows } = await tx.query<RpcResult>({
-          name: statement.name,
-          text: statement.text,
-          values: keys.length === 0 ? [] : [JSON.stringify(call.args)],
-        });
-        return rows[0] as RpcResult;
-      },
-      // Set with the role and claims, in the same statement (as PostgREST does).
-      { statementTimeoutMs: call.statementTimeoutMs, readOnly: call.readOnly },
-    );
-  } catch (error) {
-    // A connection that failed below SQL (reset, terminated) must not go back to the pool.
-    if (!(error instanceof pg.DatabaseError)) broken = error as Error;
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+// Named by content: the same text gets the same name on any connection, and texts never collide.
+const statementName = (text: string) =>
+  `pm_rpc_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+
+/** A function returning a scalar (or void): its value as JSON, no shaping. */
+function scalarStatement(routine: RoutineDescription, source: ReadSource) {
+  const body = routine.returnsVoid
+    ? 'null::text'
+    : `coalesce((pg_catalog.json_agg(${quoteIdentifier(routine.name)}) -> 0)::text, 'null')`;
+  return `select null::int8 as total, pg_catalog.count(*)::int as rows, ${body} as body from ${source.from}`;
+}
+
+export interface RpcExecutor {
+  execute(call: RpcCall, castTypes: ReadonlyMap<string, string>): Promise<ReadResult>;
+}
+
+/**
+ * Runs each call in its own transaction as the caller, with the result shaped in the same
+ * statement (PostgreSQL builds the JSON). An unshaped call's statement is named, so each
+ * pooled connection prepares it once (PostgREST also uses prepared statements); a shaped one
+ * varies with the query string and is not kept.
+ */
+export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
+  // Unshaped calls come in few forms (function, argument names, count, one object, HEAD):
+  // their statement text and name are built once.
+  const unshaped = new Map<string, { text: string; name: string }>();
+  const statementFor = (call: RpcCall, castTypes: ReadonlyMap<string, string>) => {
+    const keys = Object.keys(call.args).sort();
+    const source = routineSource(call.routine, call.args, keys);
+    const build = () =>
+      call.routine.returns === 'scalar'
+        ? { text: scalarStatement(call.routine, source), values: source.values }
+        : buildReadStatement(source, call.shape, castTypes, {
+            head: call.head,
+            object: call.routine.returns === 'single' || call.shape.singleObject,
+            countTotal:
+              call.routine.returns === 'set' &&
+              (call.shape.count === 'exact' || call.shape.count === 'estimated'),
+          });
+    if (call.shaped || call.shape.count === 'planned') return build();
+    const { routine, shape } = call;
+    const key = JSON.stringify([
+      routine.schema,
+      routine.name,
+      routine.params.map((param) => param.type),
+      keys,
+      call.head,
+      shape.singleObject,
+      shape.stripNulls,
+      shape.count,
+    ]);
+    let known = unshaped.get(key);
+    if (!known) {
+      const text = build().text;
+      known = { text, name: statementName(text) };
+      unshaped.set(key, known);
+    }
+    return { ...known, values: source.values };
+  };
+  return {
+    execute(call, castTypes) {
+      const statement = statementFor(call, castTypes);
+      return inCallerTransaction(
+        pool,
+        {
+          caller: call.caller,
+          readOnly: call.readOnly,
+          statementTimeoutMs: call.statementTimeoutMs,
+          timeZone: call.shape.timeZone,
+        },
+        (client) =>
+          runRead(client, statement, call.routine.returns === 'set' ? call.shape.count : undefined),
+      );
+    },
+  };
 }

@@ -1,85 +1,58 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
 import { postgrestError } from '../../errors.js';
+import type { SchemaCacheSource } from '../../schema-cache.js';
+import { shapeOfRequest } from '../read/index.js';
+import { shapesResult } from '../read/read-request.js';
+import { readResponseHead } from '../read/run.js';
 import { resolveRoutine } from './arguments.js';
-import type { RpcExecutor, RpcResult } from './call.js';
-import { type RpcRequest, readRpcRequest } from './request.js';
-import type { RoutineDescription, SchemaCache } from './schema-cache.js';
+import type { RpcExecutor } from './call.js';
+import { readRpcRequest } from './request.js';
 
 export interface RpcHandlerDeps {
-  schemaCache(): Promise<SchemaCache>;
+  schemaCache: SchemaCacheSource;
   executor: RpcExecutor;
   statementTimeoutMs: number;
-}
-
-/** PostgREST's Content-Range for a result of `rows` rows (the total only when asked to count). */
-function contentRange(rows: number, countRequested: boolean): string {
-  const total = countRequested ? String(rows) : '*';
-  return rows === 0 ? `*/${total}` : `0-${rows - 1}/${total}`;
-}
-
-/** The body as the client asked for it: the JSON PostgreSQL built, or its one row as an object. */
-function shapeBody(request: RpcRequest, routine: RoutineDescription, result: RpcResult): string {
-  if (!request.singleObject || routine.returns !== 'set') return result.body;
-  if (result.rows !== 1) {
-    throw postgrestError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', {
-      details: `The result contains ${result.rows} rows`,
-    });
-  }
-  return JSON.stringify((JSON.parse(result.body) as unknown[])[0]);
+  /** The functions served (the contracts' allow-list). */
+  isServed(name: string): boolean;
 }
 
 export function createRpcHandler(deps: RpcHandlerDeps) {
   return async (c: Context<AppEnv>) => {
     const name = c.req.param('fn') ?? '';
-    const request = await readRpcRequest(c, name);
-    let cache: SchemaCache;
-    try {
-      cache = await deps.schemaCache();
-    } catch {
-      throw postgrestError(
-        503,
-        'PGRST002',
-        'Could not query the database for the schema cache. Retrying.',
-      );
-    }
-    const routine = resolveRoutine(cache, name, Object.keys(request.args), request.jsonBody);
+    const cache = await deps.schemaCache();
+    const overloads = deps.isServed(name) ? (cache.routines.get(name) ?? []) : [];
+    const parameterNames = new Set(overloads.flatMap((r) => r.params.map((p) => p.name)));
+    const request = await readRpcRequest(c, name, parameterNames);
+    const routine = resolveRoutine(overloads, name, Object.keys(request.args), request.jsonBody);
     c.get('logFields').fn = routine.name;
-
-    const result = await deps.executor.execute({
-      routine,
-      args: request.args,
-      caller: c.get('caller'),
-      // PostgREST's access modes: GET and HEAD always read only, POST read only unless VOLATILE.
-      readOnly: request.method !== 'POST' || routine.volatility !== 'volatile',
-      statementTimeoutMs: deps.statementTimeoutMs,
-    });
-
-    const body = shapeBody(request, routine, result);
-    const headers: Record<string, string> = {
-      'Content-Type': request.singleObject
-        ? 'application/vnd.pgrst.object+json; charset=utf-8'
-        : 'application/json; charset=utf-8',
-    };
-    if (routine.returns === 'set') {
-      headers['Content-Range'] = contentRange(result.rows, request.countRequested);
+    const shape = shapeOfRequest(c, routine.name, cache.timeZones, request.shaping);
+    const shaped = shapesResult(shape);
+    if (routine.returns === 'scalar' && shaped) {
+      throw postgrestError(400, 'PGRST100', '"failed to parse select parameter"', {
+        details: `${routine.name} returns a single value; select, filters, order and limit apply to functions returning rows`,
+      });
     }
-    if (request.method === 'HEAD') return c.body(null, 200, headers);
-    return c.body(body, 200, headers);
-  };
-}
-
-/**
- * Loads the schema cache on first use and keeps it; a failed load is retried by the next
- * request (PostgREST answers 503 PGRST002 meanwhile, and so do we).
- */
-export function lazySchemaCache(load: () => Promise<SchemaCache>): () => Promise<SchemaCache> {
-  let pending: Promise<SchemaCache> | undefined;
-  return () => {
-    pending ??= load().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
+    const head = request.method === 'HEAD';
+    const result = await deps.executor.execute(
+      {
+        routine,
+        args: request.args,
+        caller: c.get('caller'),
+        // PostgREST's access modes: GET and HEAD always read only, POST read only unless VOLATILE.
+        readOnly: request.method !== 'POST' || routine.volatility !== 'volatile',
+        statementTimeoutMs: deps.statementTimeoutMs,
+        shape,
+        shaped,
+        head,
+      },
+      cache.castTypes,
+    );
+    if (routine.returnsVoid) return c.body(null, 204);
+    const { status, headers } = readResponseHead(shape, result, {
+      contentRange: routine.returns === 'set',
+      objectRequested: shape.singleObject && routine.returns === 'set',
     });
-    return pending;
+    return head ? c.body(null, status, headers) : c.body(result.body ?? '', status, headers);
   };
 }

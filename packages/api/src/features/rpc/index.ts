@@ -3,14 +3,16 @@ import { PostgrestErrorBody, rpcFunctions, rpcNames } from '@peer-mentor/contrac
 import type pg from 'pg';
 import type { AppEnv } from '../../app-env.js';
 import { postgrestError } from '../../errors.js';
-import { EXPOSED_SCHEMA } from './arguments.js';
+import { EXPOSED_SCHEMA, type SchemaCacheSource } from '../../schema-cache.js';
 import { createRpcExecutor } from './call.js';
-import { createRpcHandler, lazySchemaCache } from './handler.js';
-import { loadSchemaCache } from './schema-cache.js';
+import { createRpcHandler } from './handler.js';
 
 export interface RpcFeatureDeps {
   pool: pg.Pool;
   statementTimeoutMs: number;
+  schemaCache: SchemaCacheSource;
+  /** The functions served (the contracts' allow-list, unless a test widens it). */
+  servedFunctions: readonly string[];
 }
 
 const errorResponse = (description: string) => ({
@@ -73,9 +75,10 @@ function documentRpcFunctions(app: OpenAPIHono<AppEnv>) {
 export function rpcFeature(deps: RpcFeatureDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   const handler = createRpcHandler({
-    schemaCache: lazySchemaCache(() => loadSchemaCache(deps.pool, EXPOSED_SCHEMA, rpcNames)),
+    schemaCache: deps.schemaCache,
     executor: createRpcExecutor(deps.pool),
     statementTimeoutMs: deps.statementTimeoutMs,
+    isServed: (name) => deps.servedFunctions.includes(name),
   });
   // HEAD is served by the GET route (Hono answers it without the body).
   app.on(['GET', 'POST'], '/:fn', handler);

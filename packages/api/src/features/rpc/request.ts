@@ -1,64 +1,46 @@
 import type { Context } from 'hono';
 import { postgrestError } from '../../errors.js';
-import { EXPOSED_SCHEMA } from './arguments.js';
+import { isOperatorExpression } from '../read/grammar.js';
+import { checkProfile, type QueryPair, queryPairs } from '../read/read-request.js';
 
 /** An RPC request as PostgREST reads it, before the function is looked up. */
 export interface RpcRequest {
   name: string;
   method: 'GET' | 'HEAD' | 'POST';
-  /** Named arguments: the JSON body's members (POST) or the query parameters (GET/HEAD). */
+  /** Named arguments: the body's members (POST) or the query parameters that name them (GET/HEAD). */
   args: Record<string, unknown>;
   /** Whether the arguments came as a JSON body (PGRST202's details mention it). */
   jsonBody: boolean;
-  /** `Accept: application/vnd.pgrst.object+json`: one object instead of an array. */
-  singleObject: boolean;
-  /** `Prefer: count=exact|planned|estimated`: the total goes in Content-Range. */
-  countRequested: boolean;
+  /** The query parameters that shape the result (select, filters, order, limit, …). */
+  shaping: QueryPair[];
 }
 
-/** Query parameters PostgREST reserves for shaping results; not reproduced here. */
-const RESERVED_QUERY_PARAMETERS = ['select', 'order', 'limit', 'offset', 'columns', 'on_conflict'];
+/** Query parameters of the read grammar itself; never arguments. */
+const GRAMMAR_PARAMETERS = ['select', 'order', 'limit', 'offset', 'columns', 'on_conflict'];
 
-const OBJECT_MEDIA_TYPE = 'application/vnd.pgrst.object+json';
-const JSON_MEDIA_TYPES = [
-  'application/json',
-  'application/*',
-  '*/*',
-  'application/vnd.pgrst.array+json',
-];
-
-/** Content negotiation over the media types this endpoint can produce. */
-function wantsSingleObject(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const ranges = accept.split(',').map((range) => {
-    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
-    return { type, parameters };
-  });
-  for (const { type, parameters } of ranges) {
-    // `nulls=stripped` asks for a rendering this service does not produce.
-    const plain = !parameters.some((parameter) => parameter.startsWith('nulls='));
-    if (type === OBJECT_MEDIA_TYPE && plain) return true;
-    if (JSON_MEDIA_TYPES.includes(type) && plain) return false;
-  }
-  throw postgrestError(406, 'PGRST107', `None of these media types are available: ${accept}`);
+function addArgument(args: Record<string, unknown>, key: string, value: string) {
+  // A repeated name is an array, as PostgREST passes it (for array and variadic parameters).
+  const previous = args[key];
+  if (previous === undefined) args[key] = value;
+  else args[key] = Array.isArray(previous) ? [...previous, value] : [previous, value];
 }
 
-function checkProfile(header: string | undefined) {
-  if (header !== undefined && header !== EXPOSED_SCHEMA) {
-    throw postgrestError(406, 'PGRST106', `Invalid schema: ${header}`, {
-      hint: `Only the following schemas are exposed: ${EXPOSED_SCHEMA}`,
-    });
-  }
-}
-
-async function bodyArguments(c: Context): Promise<Record<string, unknown>> {
+async function bodyArguments(
+  c: Context,
+): Promise<{ args: Record<string, unknown>; json: boolean }> {
   const text = await c.req.text();
-  // PostgREST calls a function without arguments for an empty body.
-  if (text.trim() === '') return {};
   const contentType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  // PostgREST calls a function without arguments for an empty body.
+  if (text.trim() === '')
+    return { args: {}, json: contentType !== 'application/x-www-form-urlencoded' };
+  if (contentType === 'application/x-www-form-urlencoded') {
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of new URLSearchParams(text)) addArgument(args, key, value);
+    return { args, json: false };
+  }
   if (contentType !== undefined && contentType !== 'application/json') {
     throw postgrestError(415, 'PGRST107', `The Content-Type ${contentType} is not supported`, {
-      hint: 'Send the named arguments as a JSON object (Content-Type: application/json)',
+      hint: 'Send the named arguments as a JSON object (Content-Type: application/json) or as application/x-www-form-urlencoded',
     });
   }
   let parsed: unknown;
@@ -72,38 +54,51 @@ async function bodyArguments(c: Context): Promise<Record<string, unknown>> {
       details: 'the body must be a JSON object of named arguments',
     });
   }
-  return parsed as Record<string, unknown>;
+  return { args: parsed as Record<string, unknown>, json: true };
 }
 
-function queryArguments(c: Context): Record<string, unknown> {
+/**
+ * On GET/HEAD the query string carries both arguments and shaping. A parameter of the function
+ * is an argument; the grammar's own parameters, logic trees and operator expressions
+ * (`col=eq.x`) shape the result; anything else is taken as an argument, so a misspelt name
+ * is PGRST202 (no such function), as PostgREST answers.
+ */
+function splitQuery(pairs: QueryPair[], parameterNames: ReadonlySet<string>) {
   const args: Record<string, unknown> = {};
-  for (const [key, values] of Object.entries(c.req.queries())) {
-    // The gateway consumes `apikey`; it is never an argument.
-    if (key === 'apikey') continue;
-    if (RESERVED_QUERY_PARAMETERS.includes(key)) {
-      throw postgrestError(400, 'PGRST127', 'Feature not implemented', {
-        details: `the '${key}' query parameter on RPC results is not supported by this service`,
-      });
+  const shaping: QueryPair[] = [];
+  for (const pair of pairs) {
+    const last = pair.key.split('.').at(-1) ?? pair.key;
+    if (parameterNames.has(pair.key)) {
+      addArgument(args, pair.key, pair.value ?? '');
+    } else if (
+      GRAMMAR_PARAMETERS.includes(last) ||
+      last === 'and' ||
+      last === 'or' ||
+      (pair.value !== null && isOperatorExpression(pair.value))
+    ) {
+      shaping.push(pair);
+    } else {
+      addArgument(args, pair.key, pair.value ?? '');
     }
-    args[key] = values[0];
   }
-  return args;
+  return { args, shaping };
 }
 
-/** Reads and checks everything about an RPC request that does not need the database. */
-export async function readRpcRequest(c: Context, name: string): Promise<RpcRequest> {
+/** Reads an RPC request: its arguments and the query parameters that shape its result. */
+export async function readRpcRequest(
+  c: Context,
+  name: string,
+  parameterNames: ReadonlySet<string>,
+): Promise<RpcRequest> {
   // The routes only send GET, HEAD and POST here; other methods are 405 PGRST101 there.
   const method = c.req.method.toUpperCase() as RpcRequest['method'];
-  const isPost = method === 'POST';
-  checkProfile(c.req.header(isPost ? 'content-profile' : 'accept-profile'));
-  const singleObject = wantsSingleObject(c.req.header('accept'));
-  const countRequested = /\bcount=(exact|planned|estimated)\b/.test(c.req.header('prefer') ?? '');
-  return {
-    name,
-    method,
-    args: isPost ? await bodyArguments(c) : queryArguments(c),
-    jsonBody: isPost,
-    singleObject,
-    countRequested,
-  };
+  const pairs = queryPairs(new URL(c.req.url).search);
+  if (method === 'POST') {
+    checkProfile(c.req.header('content-profile'));
+    const { args, json } = await bodyArguments(c);
+    return { name, method, args, jsonBody: json, shaping: pairs };
+  }
+  checkProfile(c.req.header('accept-profile'));
+  const { args, shaping } = splitQuery(pairs, parameterNames);
+  return { name, method, args, jsonBody: false, shaping };
 }

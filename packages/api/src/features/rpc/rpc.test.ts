@@ -11,8 +11,7 @@ import {
   tokens,
 } from '../../../test/support/harness.js';
 import { callRpc } from '../../../test/support/requests.js';
-import { EXPOSED_SCHEMA } from './arguments.js';
-import { loadSchemaCache } from './schema-cache.js';
+import { EXPOSED_SCHEMA, loadSchemaCache } from '../../schema-cache.js';
 
 // The RPC endpoint in-process: function lookup, argument sets, methods and access modes,
 // result shapes and the error bodies, as PostgREST gives them.
@@ -105,7 +104,7 @@ describe('function lookup', () => {
     try {
       const cache = await loadSchemaCache(client, EXPOSED_SCHEMA, rpcNames);
       for (const name of rpcNames) {
-        const [routine, ...others] = cache.get(name) ?? [];
+        const [routine, ...others] = cache.routines.get(name) ?? [];
         expect(others, name).toEqual([]);
         expect({ returns: routine?.returns, volatility: routine?.volatility }, name).toEqual({
           returns: rpcFunctions[name].returns,
@@ -202,7 +201,7 @@ describe('arguments and results', () => {
     expect(two.status).toBe(406);
     expect(two.json).toEqual({
       code: 'PGRST116',
-      message: 'Cannot coerce the result to a single JSON object',
+      message: 'JSON object requested, multiple (or no) rows returned',
       details: 'The result contains 2 rows',
       hint: null,
     });

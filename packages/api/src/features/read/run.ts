@@ -1,0 +1,162 @@
+import { withCaller } from '@peer-mentor/db';
+import pg from 'pg';
+import type { Caller } from '../../auth/claims.js';
+import { postgrestError } from '../../errors.js';
+import type { ReadShape } from './read-request.js';
+import type { ReadStatement } from './read-sql.js';
+
+/** A statement run as the caller: the page's JSON and how many rows there were. */
+export interface ReadResult {
+  /** The JSON text PostgreSQL built (null for HEAD). */
+  body: string | null;
+  rows: number;
+  /** Rows the filters let through, when a count was asked for. */
+  total: number | undefined;
+}
+
+/** Borrows a connection, answering PostgREST's 504/503 when none can be had. */
+export async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (error) {
+    // pg-pool's wording for "every connection is busy and the wait ran out".
+    if (
+      error instanceof Error &&
+      error.message.includes('timeout exceeded when trying to connect')
+    ) {
+      throw postgrestError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.');
+    }
+    throw postgrestError(503, 'PGRST000', 'Database connection error. Retrying the connection.');
+  }
+}
+
+export interface TransactionOptions {
+  caller: Caller;
+  readOnly: boolean;
+  statementTimeoutMs: number;
+  /** `Prefer: timezone=…`: set transaction-locally before the statement. */
+  timeZone?: string | undefined;
+}
+
+/**
+ * Runs `work` in one transaction as the caller (withCaller: SET LOCAL ROLE and
+ * request.jwt.claims, statement_timeout, READ ONLY for reads). A connection that failed below
+ * SQL (reset, terminated) does not go back to the pool.
+ */
+export async function inCallerTransaction<T>(
+  pool: pg.Pool,
+  options: TransactionOptions,
+  work: (client: pg.PoolClient | pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = await acquire(pool);
+  let broken: Error | undefined;
+  try {
+    return await withCaller(
+      client,
+      options.caller.claims,
+      async (tx) => {
+        if (options.timeZone !== undefined) {
+          await tx.query("select pg_catalog.set_config('timezone', $1, true)", [options.timeZone]);
+        }
+        return work(tx);
+      },
+      { statementTimeoutMs: options.statementTimeoutMs, readOnly: options.readOnly },
+    );
+  } catch (error) {
+    if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+interface ReadRow {
+  total: string | null;
+  rows: number;
+  body: string | null;
+}
+
+/** The planner's estimate of the filtered rows (PostgREST's count=planned). */
+async function plannedCount(
+  client: pg.PoolClient | pg.Client,
+  plan: NonNullable<ReadStatement['plannedCount']>,
+) {
+  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+    plan.text,
+    plan.values,
+  );
+  return rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'];
+}
+
+/** A statement to run: named ones are prepared once per connection. */
+export interface RunnableStatement {
+  text: string;
+  values: unknown[];
+  name?: string;
+  plannedCount?: ReadStatement['plannedCount'];
+}
+
+/** Runs a read statement (and the planner's count when asked) in the caller's transaction. */
+export async function runRead(
+  client: pg.PoolClient | pg.Client,
+  statement: RunnableStatement,
+  count: ReadShape['count'],
+): Promise<ReadResult> {
+  const planned =
+    count === 'planned' && statement.plannedCount
+      ? await plannedCount(client, statement.plannedCount)
+      : undefined;
+  const { rows } = await client.query<ReadRow>({
+    ...(statement.name ? { name: statement.name } : {}),
+    text: statement.text,
+    values: statement.values,
+  });
+  const row = rows[0] as ReadRow;
+  return {
+    body: row.body,
+    rows: row.rows,
+    total: planned ?? (row.total === null ? undefined : Number(row.total)),
+  };
+}
+
+/** PostgREST's Content-Range for rows `lower…` of `total` (`*` when not counted). */
+export function contentRange(lower: number, rows: number, total: number | undefined): string {
+  const upper = lower + rows - 1;
+  const range = total !== 0 && lower <= upper ? `${lower}-${upper}` : '*';
+  return `${range}/${total ?? '*'}`;
+}
+
+/**
+ * The status and headers of a read's answer, as PostgREST gives them: 206 for a partial page of
+ * a counted result, 416 for an offset past the end, 406 PGRST116 when one object was asked for
+ * and the filters left another number of rows.
+ */
+export function readResponseHead(
+  shape: ReadShape,
+  result: ReadResult,
+  options: { contentRange: boolean; objectRequested: boolean },
+): { status: 200 | 206; headers: Record<string, string> } {
+  if (options.objectRequested && result.rows !== 1) {
+    throw postgrestError(406, 'PGRST116', 'JSON object requested, multiple (or no) rows returned', {
+      details: `The result contains ${result.rows} rows`,
+    });
+  }
+  const headers: Record<string, string> = {
+    'Content-Type': shape.singleObject
+      ? 'application/vnd.pgrst.object+json; charset=utf-8'
+      : 'application/json; charset=utf-8',
+  };
+  if (shape.preferenceApplied) headers['Preference-Applied'] = shape.preferenceApplied;
+  if (!options.contentRange) return { status: 200, headers };
+  const { total } = result;
+  const lower = shape.offset;
+  headers['Content-Range'] = contentRange(lower, result.rows, total);
+  if (total === undefined) return { status: 200, headers };
+  if (lower > total) {
+    throw postgrestError(416, 'PGRST103', 'Requested range not satisfiable', {
+      details: `An offset of ${lower} was requested, but there are only ${total} rows.`,
+      headers: { 'Content-Range': `*/${total}` },
+    });
+  }
+  return { status: result.rows < total ? 206 : 200, headers };
+}
