@@ -6,10 +6,12 @@
  *   2. the local Supabase platform layer and the migrations, applied with the Supabase CLI;
  *   3. demo data: two organizations, chapters, coordinators, mentors, pauses with history;
  *   4. the API on 127.0.0.1 (Supabase's API port, 54321), with tokens signed by a local JWT
- *      secret generated once into <data-dir>/jwt-secret (or LOCAL_JWT_SECRET);
+ *      secret generated once into <data-dir>/jwt-secret (or LOCAL_JWT_SECRET), and Supabase
+ *      Auth's sign-in routes (/auth/v1) so supabase.auth.signInWithPassword works;
  *   5. the scheduler's long-running host (@peer-mentor/scheduler): the nightly jobs on their
  *      croner schedule and the outbox dispatcher (Dynamics sync off unless DYNAMICS_* say so);
- *   6. the URL, the anon key, demo users with ready-to-use tokens and a supabase-js example.
+ *   6. the URL, the anon key, demo users with their passwords and ready-to-use tokens, and a
+ *      supabase-js example.
  *
  * Ctrl-C stops the scheduler (a batch in flight commits), the API (requests in flight finish),
  * then PostgreSQL, and exits 0. The data stays for the next start unless --reset.
@@ -32,6 +34,7 @@ import {
 } from '@peer-mentor/api';
 import { demoId, demoUsers, loadDemoData, migrate, startEmbeddedServer } from '@peer-mentor/db';
 import { readSchedulerEnv, startSchedulerService } from '@peer-mentor/scheduler';
+import { localAuthRoutes } from './auth.js';
 import { readLocalStackEnv } from './env.js';
 import { localJwtSecret } from './secret.js';
 
@@ -122,10 +125,13 @@ async function main() {
   const logger = createLogger(env.LOG_LEVEL);
   const pool = createApiPool(databaseUrl, { max: 10, acquireTimeoutMs: 10_000 }, logger);
   stops.push({ name: 'the database pool', stop: () => pool.end() });
+  const auth = await localAuthRoutes(databaseUrl, secret, logger);
+  stops.push({ name: 'the auth pool', stop: () => auth.pool.end() });
   const app = createApp({
     pool,
     config: apiConfig({ secret, audience: 'authenticated' }),
     logger,
+    auth,
   });
   let api: RunningServer;
   try {
@@ -170,7 +176,7 @@ async function printBanner(apiUrl: string, databaseUrl: string, secret: string) 
       signUserToken(secret, user.userId, user.organizationId, { expiresInSeconds: 24 * 3600 }),
     ),
   );
-  const kari = users.findIndex((user) => user.email === 'kari.coordinator@hlf.demo');
+  const kari = users.find((user) => user.email === 'kari.coordinator@hlf.demo')!;
 
   say();
   say('peer-mentor pause stack is ready');
@@ -185,21 +191,22 @@ async function printBanner(apiUrl: string, databaseUrl: string, secret: string) 
   say(`  HLF (demo)              ${demoId('hlf')}   chapters: Oslo ${demoId('hlf-oslo')}`);
   say(`  Likeperson Nord (demo)  ${demoId('north')}`);
   say();
-  say('demo users: email, role, organization, user id, then an access token valid for 24 h');
+  say(
+    'demo users: email, password, role, organization, user id, then an access token valid for 24 h',
+  );
   users.forEach((user, index) => {
     say(
-      `  ${user.email.padEnd(30)} ${user.role.padEnd(12)} ${user.organization.padEnd(24)} ${user.userId}`,
+      `  ${user.email.padEnd(30)} password ${user.password}  ${user.role.padEnd(12)} ${user.organization.padEnd(24)} ${user.userId}`,
     );
     say(`    token ${tokens[index]}`);
   });
   say();
   say(
-    'try it (Node 22+, or Node 20 with --experimental-websocket): Kari lists the paused mentors of HLF Oslo',
+    'try it (Node 22+, or Node 20 with --experimental-websocket): Kari signs in and lists the paused mentors of HLF Oslo',
   );
   say(`  import { createClient } from '@supabase/supabase-js';
-  const supabase = createClient('${apiUrl}', '${anonKey}', {
-    accessToken: async () => '${tokens[kari]}',
-  });
+  const supabase = createClient('${apiUrl}', '${anonKey}');
+  await supabase.auth.signInWithPassword({ email: '${kari.email}', password: '${kari.password}' });
   const { data, error } = await supabase.rpc('get_active_pauses_for_chapter', {
     p_organization_id: '${demoId('hlf')}',
     p_chapter_id: '${demoId('hlf-oslo')}',

@@ -94,6 +94,11 @@ function printedToken(output: string, email: string): string {
   return printed(output, new RegExp(`${email.replaceAll('.', '\\.')} .*\\n\\s+token (\\S+)`));
 }
 
+/** The password printed on a demo user's line. */
+function printedPassword(output: string, email: string): string {
+  return printed(output, new RegExp(`${email.replaceAll('.', '\\.')}\\s+password (\\S+)`));
+}
+
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -162,6 +167,20 @@ describe('the main job (pnpm start)', () => {
     });
     expect(paused.error).toBeNull();
     expect(PeerMentorStatusRow.parse(paused.data).status).toBe('paused');
+
+    // The printed password signs Per in as in production, and the session calls RPCs.
+    const per = createClient(url, anonKey, clientOptions);
+    const signedIn = await per.auth.signInWithPassword({
+      email: 'per.coordinator@hlf.demo',
+      password: printedPassword(output, 'per.coordinator@hlf.demo'),
+    });
+    expect(signedIn.error).toBeNull();
+    const perOslo = await per.rpc('get_active_pauses_for_chapter', {
+      p_organization_id: hlf,
+      p_chapter_id: demoId('hlf-oslo'),
+    });
+    expect(perOslo.error).toBeNull();
+    expect(ActivePauseRow.array().parse(perOslo.data).length).toBeGreaterThan(0);
 
     const db = new pg.Client({
       connectionString: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,

@@ -6,7 +6,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
 import type { AppEnv } from './app-env.js';
-import { authenticate } from './auth/middleware.js';
+import { authenticate, requireApiKey } from './auth/middleware.js';
 import { type Clock, createTokenVerifier, systemClock } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
 import {
@@ -16,6 +16,7 @@ import {
   postgrestError,
   postgrestErrorFromDatabase,
 } from './errors.js';
+import { type AuthRoutesConfig, authRoutesFeature } from './features/auth-routes/index.js';
 import { openApiInfo, serveDocs } from './features/docs/index.js';
 import { healthFeature } from './features/health/index.js';
 import { tableFeature } from './features/read/index.js';
@@ -33,6 +34,11 @@ export interface AppDeps {
   clock?: Clock;
   /** The functions served under /rest/v1/rpc/ (default: the contracts' allow-list). */
   servedFunctions?: readonly string[];
+  /**
+   * Supabase Auth's password sign-in routes under /auth/v1, with their own pool (logged in as
+   * supabase_auth_admin). Off unless given: production uses real Supabase Auth.
+   */
+  auth?: { pool: pg.Pool; config: AuthRoutesConfig };
 }
 
 /**
@@ -86,6 +92,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   app.route('/', healthFeature({ pool }));
+  if (deps.auth) {
+    app.use('/auth/v1/*', requireApiKey(config, verifier));
+    app.route(
+      '/auth/v1',
+      authRoutesFeature({ ...deps.auth, logger, clock: deps.clock ?? systemClock }),
+    );
+  }
   app.use('/rest/v1/*', authenticate(config, verifier));
   const servedFunctions = deps.servedFunctions ?? rpcNames;
   const schemaCache = lazySchemaCache(() => loadSchemaCache(pool, EXPOSED_SCHEMA, servedFunctions));

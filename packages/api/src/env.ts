@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import type { ApiConfig, JwtKeyConfig } from './config.js';
+import { type AuthRoutesConfig, authRoutesConfig } from './features/auth-routes/index.js';
 
 // The API's environment, parsed in one place: nothing else in the package reads process.env.
 
@@ -49,11 +50,34 @@ const EnvSchema = z
     LOG_LEVEL: optional(
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     ).default('info'),
+    /** Serve Supabase Auth's sign-in routes under /auth/v1 (off: production uses Supabase Auth). */
+    AUTH_ROUTES_ENABLED: optional(z.enum(['true', 'false'])).default('false'),
+    /** The auth routes' database login: Supabase Auth's own role, supabase_auth_admin. */
+    AUTH_DATABASE_URL: optional(z.string().url()),
+    /** Access token lifetime in seconds (Supabase's jwt_expiry). */
+    AUTH_JWT_EXPIRY: positiveInt(3600),
+    /** The custom access token hook (`none` for none), as supabase/config.toml names it. */
+    AUTH_HOOK_CUSTOM_ACCESS_TOKEN_URI: optional(z.string().min(1)).default(
+      'pg-functions://postgres/public/custom_access_token_hook',
+    ),
+    /** Seconds a rotated refresh token may still be used (Supabase's refresh_token_reuse_interval). */
+    AUTH_REFRESH_TOKEN_REUSE_INTERVAL: z.preprocess(
+      (value) => (value === '' || value === undefined ? 10 : value),
+      z.coerce.number().int().nonnegative(),
+    ),
   })
   .refine((env) => env.JWT_SECRET || env.JWT_JWKS || env.JWT_JWKS_URL, {
     message: 'configure at least one of JWT_SECRET, JWT_JWKS, JWT_JWKS_URL',
     path: ['JWT_SECRET'],
   })
+  .refine(
+    (env) => env.AUTH_ROUTES_ENABLED === 'false' || (env.AUTH_DATABASE_URL && env.JWT_SECRET),
+    {
+      message:
+        'AUTH_ROUTES_ENABLED=true needs AUTH_DATABASE_URL and JWT_SECRET (tokens are signed with it)',
+      path: ['AUTH_ROUTES_ENABLED'],
+    },
+  )
   .refine((env) => !(env.JWT_JWKS && env.JWT_JWKS_URL), {
     message: 'JWT_JWKS and JWT_JWKS_URL are alternatives; set one',
     path: ['JWT_JWKS'],
@@ -93,5 +117,23 @@ export function configFromEnv(env: ApiEnv): ApiConfig {
     statementTimeoutMs: env.STATEMENT_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     corsOrigins: env.CORS_ORIGINS ?? ['*'],
+  };
+}
+
+/** The auth routes' settings and database, when the environment turns them on. */
+export function authRoutesFromEnv(
+  env: ApiEnv,
+): { databaseUrl: string; config: AuthRoutesConfig } | undefined {
+  if (env.AUTH_ROUTES_ENABLED !== 'true' || !env.AUTH_DATABASE_URL || !env.JWT_SECRET) {
+    return undefined;
+  }
+  const hook = env.AUTH_HOOK_CUSTOM_ACCESS_TOKEN_URI;
+  return {
+    databaseUrl: env.AUTH_DATABASE_URL,
+    config: authRoutesConfig(env.JWT_SECRET, {
+      jwtExpirySeconds: env.AUTH_JWT_EXPIRY,
+      customAccessTokenHook: hook === 'none' ? undefined : hook,
+      refreshTokenReuseIntervalSeconds: env.AUTH_REFRESH_TOKEN_REUSE_INTERVAL,
+    }),
   };
 }

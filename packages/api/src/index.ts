@@ -5,7 +5,8 @@
  * pool closes.
  */
 import { createApp } from './app.js';
-import { configFromEnv, readApiEnv } from './env.js';
+import { authRoutesFromEnv, configFromEnv, readApiEnv } from './env.js';
+import { createAuthPool } from './features/auth-routes/index.js';
 import { createLogger } from './logging/logger.js';
 import { createApiPool } from './pool.js';
 import { listen } from './server.js';
@@ -17,7 +18,14 @@ const pool = createApiPool(
   { max: env.DB_POOL_MAX, acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS },
   logger,
 );
-const app = createApp({ pool, config: configFromEnv(env), logger });
+const authRoutes = authRoutesFromEnv(env);
+const authPool = authRoutes ? createAuthPool(authRoutes.databaseUrl, logger) : undefined;
+const app = createApp({
+  pool,
+  config: configFromEnv(env),
+  logger,
+  ...(authRoutes && authPool ? { auth: { pool: authPool, config: authRoutes.config } } : {}),
+});
 const server = await listen(app, { host: env.API_HOST, port: env.API_PORT });
 logger.info({ url: server.url }, 'listening');
 
@@ -28,6 +36,7 @@ async function stop(signal: string) {
   logger.info({ signal }, 'stopping: draining requests');
   await server.close();
   await pool.end();
+  await authPool?.end();
   logger.info('stopped');
   process.exit(0);
 }

@@ -16,8 +16,13 @@ export {
   systemClock,
 } from './auth/verifier.js';
 export { type ApiConfig, apiConfig, type JwtKeyConfig } from './config.js';
-export { type ApiEnv, configFromEnv, readApiEnv } from './env.js';
+export { type ApiEnv, authRoutesFromEnv, configFromEnv, readApiEnv } from './env.js';
 export { ApiError, httpStatusForSqlState } from './errors.js';
+export {
+  type AuthRoutesConfig,
+  authRoutesConfig,
+  createAuthPool,
+} from './features/auth-routes/index.js';
 export { DOCS_PATH, OPENAPI_PATH } from './features/docs/index.js';
 export { createLogger, type Logger } from './logging/logger.js';
 export { type ApiPoolOptions, createApiPool } from './pool.js';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MemberRole } from './enums.js';
+import { WireUuid } from './wire.js';
 
 /**
  * Where the caller's identity lives in a Supabase access token.
@@ -18,6 +20,35 @@ export const ORGANIZATION_ID_CLAIM = {
   container: 'app_metadata',
   property: 'organization_id',
 } as const;
+
+/**
+ * The caller's role in the claimed organization, which `custom_access_token_hook` adds beside
+ * the organization. Informational only (for display): authority is `organization_members`,
+ * so a stale role in an unexpired token grants nothing.
+ */
+export const ORGANIZATION_ROLE_CLAIM = {
+  key: 'app_metadata.organization_role',
+  container: 'app_metadata',
+  property: 'organization_role',
+} as const;
+
+/**
+ * `app_metadata` of an access token as `public.custom_access_token_hook` leaves it: the
+ * selected organization (while the user is a current member there; otherwise the oldest
+ * current membership; absent without one) and the role there. Supabase Auth's own keys
+ * (`provider`, `providers`, …) pass through.
+ */
+export const AccessTokenAppMetadata = z
+  .looseObject({
+    [ORGANIZATION_ID_CLAIM.property]: WireUuid.optional(),
+    [ORGANIZATION_ROLE_CLAIM.property]: MemberRole.optional(),
+  })
+  .meta({
+    title: 'AccessTokenAppMetadata',
+    description:
+      'app_metadata in an access token, as custom_access_token_hook writes it: organization_id selects the organization (authority stays in organization_members); organization_role is informational. Both are absent without a current membership.',
+  });
+export type AccessTokenAppMetadata = z.infer<typeof AccessTokenAppMetadata>;
 
 /** The JWT claim holding the user id (`auth.uid()` in SQL). */
 export const SUBJECT_CLAIM = 'sub' as const;

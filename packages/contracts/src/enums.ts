@@ -61,3 +61,17 @@ export const pauseLockingActorRoles: readonly ActorRole[] = ['coordinator', 'org
 
 /** Longest accepted note, in characters. */
 export const NOTE_MAX_LENGTH = 1000;
+
+/** What a membership administration RPC changed (`organization_membership_log.action`). */
+export const membershipChanges = [
+  'member_role_changed',
+  'member_removed',
+  'coordinator_chapter_assigned',
+  'coordinator_chapter_unassigned',
+  'mentor_chapter_added',
+  'mentor_chapter_removed',
+] as const;
+export const MembershipChange = z.enum(membershipChanges).meta({
+  description: 'What a membership administration RPC changed.',
+});
+export type MembershipChange = z.infer<typeof MembershipChange>;

@@ -226,6 +226,13 @@ describe('rpc table', () => {
       'activate_pause',
       'deactivate_pause',
       'get_active_pauses_for_chapter',
+      'switch_organization',
+      'change_member_role',
+      'remove_member',
+      'assign_coordinator_chapter',
+      'unassign_coordinator_chapter',
+      'add_mentor_chapter',
+      'remove_mentor_chapter',
     ]);
     expect(isRpcName('activate_pause')).toBe(true);
     expect(isRpcName('toString')).toBe(false);

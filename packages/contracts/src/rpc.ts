@@ -1,34 +1,27 @@
 import { z } from 'zod';
 import { calendarDateIn, DEFAULT_TIME_ZONE } from './calendar.js';
+import { AccessTokenAppMetadata } from './claims.js';
 import { ActorRole, NOTE_MAX_LENGTH, PauseReasonCode, PauseStatus } from './enums.js';
 import { type DomainErrorCode, PostgrestErrorBody } from './errors.js';
+import {
+  ChangeMemberRoleArgs,
+  CoordinatorChapterArgs,
+  CoordinatorChapterRow,
+  MentorChapterArgs,
+  OrganizationMemberRow,
+  OrganizationSwitchRow,
+  OrganizationSwitchRows,
+  PeerMentorChapterRow,
+  RemoveMemberArgs,
+  SwitchOrganizationArgs,
+} from './memberships.js';
+import { WireDate, WireTimestamp, WireUuid } from './wire.js';
+
+export { WireDate, WireTimestamp, WireUuid };
 
 // Wire shapes of the RPCs exactly as PostgREST sends and receives them: snake_case JSON,
 // argument names as in the SQL signatures (PostgREST calls by name), dates as `YYYY-MM-DD`,
 // timestamps as PostgreSQL renders timestamptz in JSON (`2026-11-26T16:15:20.768935+00:00`).
-
-/**
- * A uuid as PostgreSQL stores it: any 8-4-4-4-12 hexadecimal value. Not `z.uuid()`, which
- * also requires RFC 9562 version and variant bits that PostgreSQL never checks (ids made with
- * `md5(...)::uuid` or imported from elsewhere would fail).
- */
-export const WireUuid = z.guid({
-  error: (issue) =>
-    issue.code === 'invalid_format' ? 'expected a uuid (8-4-4-4-12 hexadecimal digits)' : undefined,
-});
-/** A calendar date, `YYYY-MM-DD`. */
-export const WireDate = z.iso.date({
-  error: (issue) =>
-    issue.code === 'invalid_format' ? 'expected a calendar date as YYYY-MM-DD' : undefined,
-});
-/** A timestamptz as PostgreSQL writes it in JSON: fractional seconds optional, offset required. */
-export const WireTimestamp = z.iso.datetime({
-  offset: true,
-  error: (issue) =>
-    issue.code === 'invalid_format'
-      ? 'expected an ISO 8601 timestamp with a UTC offset'
-      : undefined,
-});
 
 /** Characters as PostgreSQL's `char_length` counts them: code points, not UTF-16 units. */
 export function noteLength(note: string): number {
@@ -227,6 +220,72 @@ export const rpcFunctions = {
     description:
       'The paused mentors of one chapter, oldest pause first. Coordinators and org admins of the organization only.',
   },
+  switch_organization: {
+    args: SwitchOrganizationArgs,
+    result: OrganizationSwitchRow,
+    response: OrganizationSwitchRows,
+    returns: 'set',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM412', 'PM422'],
+    description:
+      'Selects the organization the caller’s next token claims (refresh the session afterwards); the caller must be a current member there.',
+  },
+  change_member_role: {
+    args: ChangeMemberRoleArgs,
+    result: OrganizationMemberRow,
+    response: OrganizationMemberRow,
+    returns: 'single',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
+    description:
+      'Changes a member’s role in the organization; org admins only, audited. A member made peer_mentor loses their chapter assignments.',
+  },
+  remove_member: {
+    args: RemoveMemberArgs,
+    result: OrganizationMemberRow,
+    response: OrganizationMemberRow,
+    returns: 'single',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
+    description:
+      'Removes a member from the organization at once, with their chapter assignments; org admins only, audited. Their next token refresh loses the claim.',
+  },
+  assign_coordinator_chapter: {
+    args: CoordinatorChapterArgs,
+    result: CoordinatorChapterRow,
+    response: CoordinatorChapterRow,
+    returns: 'single',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
+    description: 'Makes a coordinator cover a chapter; org admins only, audited.',
+  },
+  unassign_coordinator_chapter: {
+    args: CoordinatorChapterArgs,
+    result: CoordinatorChapterRow,
+    response: CoordinatorChapterRow,
+    returns: 'single',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
+    description: 'Ends a coordinator’s coverage of a chapter; org admins only, audited.',
+  },
+  add_mentor_chapter: {
+    args: MentorChapterArgs,
+    result: PeerMentorChapterRow,
+    response: PeerMentorChapterRow,
+    returns: 'single',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
+    description: 'Links a peer mentor to a chapter; org admins only, audited.',
+  },
+  remove_mentor_chapter: {
+    args: MentorChapterArgs,
+    result: PeerMentorChapterRow,
+    response: PeerMentorChapterRow,
+    returns: 'single',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
+    description: 'Removes a peer mentor’s link to a chapter; org admins only, audited.',
+  },
 } as const satisfies Record<
   string,
   {
@@ -263,5 +322,16 @@ export const wireSchemas = {
   ActivePauseRow,
   ActivePauseRows,
   PostgrestErrorBody,
+  SwitchOrganizationArgs,
+  OrganizationSwitchRow,
+  OrganizationSwitchRows,
+  ChangeMemberRoleArgs,
+  RemoveMemberArgs,
+  CoordinatorChapterArgs,
+  MentorChapterArgs,
+  OrganizationMemberRow,
+  CoordinatorChapterRow,
+  PeerMentorChapterRow,
+  AccessTokenAppMetadata,
 } as const;
 export type WireSchemaName = keyof typeof wireSchemas;

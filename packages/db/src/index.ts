@@ -11,6 +11,7 @@ export {
   type DemoUser,
   demoId,
   demoOrganizations,
+  demoPassword,
   demoUsers,
   loadDemoData,
 } from './demo/demo-data.js';

@@ -16,7 +16,9 @@ export async function applyPlatformLayer(databaseUrl: string): Promise<'applied'
   await client.connect();
   try {
     const { rows } = await client.query<{ present: boolean }>(
-      "select to_regclass('auth.users') is not null as present",
+      // auth.refresh_tokens, not auth.users: a database set up by an older platform layer
+      // (users only) gets the newer one applied over it; the file is idempotent.
+      "select to_regclass('auth.refresh_tokens') is not null as present",
     );
     if (rows[0]?.present) return 'skipped';
     await client.query(readFileSync(platformLayerFile, 'utf8'));
@@ -79,7 +81,7 @@ export async function migrate(databaseUrl: string, log?: Logger): Promise<void> 
   log?.(
     platform === 'applied'
       ? 'applied the local Supabase platform layer'
-      : 'auth.users exists: Supabase platform present, platform layer skipped',
+      : 'auth.refresh_tokens exists: Supabase platform present, platform layer skipped',
   );
   await pushMigrations(databaseUrl, log);
 }

@@ -8,6 +8,7 @@ import {
   date,
   foreignKey,
   integer,
+  jsonb,
   pgEnum,
   pgSchema,
   pgTable,
@@ -34,6 +35,15 @@ export const statusActorRole = pgEnum('status_actor_role', [
   'coordinator',
   'org_admin',
   'system',
+]);
+
+export const membershipChange = pgEnum('membership_change', [
+  'member_role_changed',
+  'member_removed',
+  'coordinator_chapter_assigned',
+  'coordinator_chapter_unassigned',
+  'mentor_chapter_added',
+  'mentor_chapter_removed',
 ]);
 
 /** Supabase Auth's users table (only the columns this project touches). */
@@ -221,6 +231,34 @@ export const peerMentorCertifications = pgTable(
   ],
 );
 
+/** Each user's selected organization (switch_organization); the access token hook reads it. */
+export const organizationSelections = pgTable('organization_selections', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => authUsers.id, { onDelete: 'cascade' }),
+  organizationId: uuid('organization_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' }),
+  selectedAt: timestamptz('selected_at').notNull().defaultNow(),
+});
+
+/** Append-only audit of membership administration (the administration RPCs write it). */
+export const organizationMembershipLog = pgTable('organization_membership_log', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  organizationId: uuid('organization_id')
+    .notNull()
+    .references(() => organizations.id),
+  action: membershipChange('action').notNull(),
+  actorUserId: uuid('actor_user_id'),
+  actorRole: statusActorRole('actor_role').notNull(),
+  subjectUserId: uuid('subject_user_id'),
+  peerMentorId: uuid('peer_mentor_id'),
+  chapterId: uuid('chapter_id'),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+});
+
 /** Every table of the public schema that the migrations create, by SQL name. */
 export const publicTables = {
   organizations,
@@ -232,4 +270,6 @@ export const publicTables = {
   peer_mentor_status: peerMentorStatus,
   peer_mentor_status_log: peerMentorStatusLog,
   peer_mentor_certifications: peerMentorCertifications,
+  organization_selections: organizationSelections,
+  organization_membership_log: organizationMembershipLog,
 } as const;

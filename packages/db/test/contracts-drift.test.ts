@@ -8,6 +8,7 @@ import {
   ActivatePauseArgs,
   ActivePauseRows,
   activatePauseArgsSchema,
+  CoordinatorChapterRow,
   calendarDateIn,
   DeactivatePauseArgs,
   DomainError,
@@ -15,6 +16,9 @@ import {
   domainErrorCatalog,
   GetActivePausesForChapterArgs,
   NOTE_MAX_LENGTH,
+  OrganizationMemberRow,
+  OrganizationSwitchRows,
+  PeerMentorChapterRow,
   PeerMentorStatusRow,
   parsePostgrestError,
   type RpcName,
@@ -291,6 +295,57 @@ describe('real calls, parsed with the contract schemas', () => {
       expected_end: null,
       version: 2,
     });
+  });
+
+  it('switch_organization and the membership administration RPCs return rows their schemas parse', async () => {
+    const org = world.organizationId;
+    const { rows } = await db.pool.query<{ id: string }>(
+      `insert into public.chapters (organization_id, name) values ($1, 'Drift Annex') returning id`,
+      [org],
+    );
+    const annex = rows[0]!.id;
+    const [switched] = OrganizationSwitchRows.parse(
+      await call(asAdmin(), 'switch_organization', { p_organization_id: org }),
+    );
+    expect(switched).toMatchObject({ organization_id: org, role: 'org_admin' });
+    const coverage = CoordinatorChapterRow.parse(
+      await call(asAdmin(), 'assign_coordinator_chapter', {
+        p_organization_id: org,
+        p_user_id: world.coordinatorUserId,
+        p_chapter_id: annex,
+      }),
+    );
+    expect(coverage).toMatchObject({ user_id: world.coordinatorUserId, chapter_id: annex });
+    const link = PeerMentorChapterRow.parse(
+      await call(asAdmin(), 'add_mentor_chapter', {
+        p_organization_id: org,
+        p_peer_mentor_id: mentor(5).id,
+        p_chapter_id: annex,
+      }),
+    );
+    expect(link).toMatchObject({ peer_mentor_id: mentor(5).id, organization_id: org });
+    PeerMentorChapterRow.parse(
+      await call(asAdmin(), 'remove_mentor_chapter', {
+        p_organization_id: org,
+        p_peer_mentor_id: mentor(5).id,
+        p_chapter_id: annex,
+      }),
+    );
+    CoordinatorChapterRow.parse(
+      await call(asAdmin(), 'unassign_coordinator_chapter', {
+        p_organization_id: org,
+        p_user_id: world.coordinatorUserId,
+        p_chapter_id: annex,
+      }),
+    );
+    const member = OrganizationMemberRow.parse(
+      await call(asAdmin(), 'change_member_role', {
+        p_organization_id: org,
+        p_user_id: mentor(5).userId,
+        p_role: 'peer_mentor',
+      }),
+    );
+    expect(member).toMatchObject({ user_id: mentor(5).userId, role: 'peer_mentor' });
   });
 
   it('every domain error the SQL raises parses into its catalog entry', async () => {

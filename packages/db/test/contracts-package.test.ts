@@ -197,7 +197,18 @@ console.log(JSON.stringify({
       jsonSchema: { statusRow: true, chapterPauses: true },
       error: { domain: true, name: 'pause_locked', code: 'PM423' },
       claimKey: 'app_metadata.organization_id',
-      rpcNames: ['activate_pause', 'deactivate_pause', 'get_active_pauses_for_chapter'],
+      rpcNames: [
+        'activate_pause',
+        'deactivate_pause',
+        'get_active_pauses_for_chapter',
+        'switch_organization',
+        'change_member_role',
+        'remove_member',
+        'assign_coordinator_chapter',
+        'unassign_coordinator_chapter',
+        'add_mentor_chapter',
+        'remove_mentor_chapter',
+      ],
       dart: true,
     });
   }, 60_000);

@@ -4,6 +4,7 @@ import {
   databaseRoles,
   domainErrorCatalog,
   memberRoles,
+  membershipChanges,
   NOTE_MAX_LENGTH,
   ORGANIZATION_ID_CLAIM,
   pauseLockingActorRoles,
@@ -41,6 +42,7 @@ describe('contracts and SQL agree', () => {
     expect(await enumLabels('public.pause_reason_code')).toEqual([...pauseReasonCodes]);
     expect(await enumLabels('public.member_role')).toEqual([...memberRoles]);
     expect(await enumLabels('public.status_actor_role')).toEqual([...actorRoles]);
+    expect(await enumLabels('public.membership_change')).toEqual([...membershipChanges]);
   });
 
   it('on the error catalog: codes, names and messages', async () => {

@@ -47,7 +47,7 @@ describe('the local Supabase platform layer', () => {
   const scratch = `pm_platform_${process.pid}`;
   afterAll(() => dropDatabase(database.adminUrl, scratch));
 
-  it('is applied to an empty database and skipped once auth.users exists', async () => {
+  it('is applied to an empty database and skipped once its auth tables exist', async () => {
     await query(database.adminUrl, `create database ${scratch}`);
     const url = databaseUrl(database.adminUrl, scratch);
     expect(await applyPlatformLayer(url)).toBe('applied');
@@ -62,6 +62,39 @@ describe('the local Supabase platform layer', () => {
       roles: ['anon', 'authenticated', 'authenticator', 'service_role'],
       bypass: true,
     });
+  });
+
+  it('is applied again over an older copy of itself (users only), adding what sign-in needs', async () => {
+    const older = `${scratch}_older`;
+    await query(database.adminUrl, `create database ${older}`);
+    try {
+      const url = databaseUrl(database.adminUrl, older);
+      await query(
+        url,
+        `create schema auth;
+         create table auth.users (id uuid primary key, email varchar(255),
+           raw_app_meta_data jsonb not null default '{}', raw_user_meta_data jsonb not null default '{}',
+           is_anonymous boolean not null default false, created_at timestamptz not null default now(),
+           updated_at timestamptz not null default now())`,
+      );
+      expect(await applyPlatformLayer(url)).toBe('applied');
+      const [state] = await query<{ columns: string[]; tables: string[]; role: boolean }>(
+        url,
+        `select array(select column_name::text from information_schema.columns
+                      where table_schema = 'auth' and table_name = 'users'
+                        and column_name in ('encrypted_password', 'email_confirmed_at') order by 1) as columns,
+                array(select table_name::text from information_schema.tables
+                      where table_schema = 'auth' order by 1) as tables,
+                exists (select from pg_roles where rolname = 'supabase_auth_admin' and rolcanlogin) as role`,
+      );
+      expect(state).toEqual({
+        columns: ['email_confirmed_at', 'encrypted_password'],
+        tables: ['refresh_tokens', 'sessions', 'users'],
+        role: true,
+      });
+    } finally {
+      await dropDatabase(database.adminUrl, older);
+    }
   });
 
   it('reproduces Supabase default privileges: a new public table is open to the API roles', async () => {

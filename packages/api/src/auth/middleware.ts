@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import { anonymousCaller, type Caller } from './claims.js';
@@ -36,6 +36,20 @@ async function checkApiKey(key: string, config: ApiConfig, verifier: TokenVerifi
   if (caller.role === 'authenticated') throw invalidApiKey();
 }
 
+async function requireApiKeyOf(c: Context, config: ApiConfig, verifier: TokenVerifier) {
+  const apiKey = c.req.header('apikey') ?? c.req.query('apikey');
+  if (apiKey === undefined) throw noApiKey();
+  await checkApiKey(apiKey, config, verifier);
+}
+
+/** The gateway's API-key check alone, for routes that identify the user themselves (Auth). */
+export function requireApiKey(config: ApiConfig, verifier: TokenVerifier): MiddlewareHandler {
+  return async (c, next) => {
+    await requireApiKeyOf(c, config, verifier);
+    await next();
+  };
+}
+
 /**
  * Decides who the request runs as: the verified `Authorization: Bearer` token, or `anon` when
  * there is none (or it is one of the opaque API keys, which supabase-js sends as its bearer
@@ -46,9 +60,7 @@ export function authenticate(
   verifier: TokenVerifier,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const apiKey = c.req.header('apikey') ?? c.req.query('apikey');
-    if (apiKey === undefined) throw noApiKey();
-    await checkApiKey(apiKey, config, verifier);
+    await requireApiKeyOf(c, config, verifier);
 
     const authorization = c.req.header('authorization');
     const match = authorization?.match(/^bearer(?:\s+(.*))?$/i);

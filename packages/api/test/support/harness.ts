@@ -1,9 +1,14 @@
 import { demoId, demoUsers, loadDemoData } from '@peer-mentor/db';
-import type pg from 'pg';
+import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import { signApiKey, signToken, signUserToken, userTokenClaims } from '../../src/auth/tokens.js';
 import type { Clock } from '../../src/auth/verifier.js';
 import { type ApiConfig, apiConfig, type JwtKeyConfig } from '../../src/config.js';
+import {
+  type AuthRoutesConfig,
+  authRoutesConfig,
+  createAuthPool,
+} from '../../src/features/auth-routes/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createApiPool } from '../../src/pool.js';
 
@@ -24,10 +29,58 @@ export interface TestAppOptions {
   clock?: Clock;
   pool?: { max?: number; acquireTimeoutMs?: number };
   servedFunctions?: readonly string[];
+  /** Serve the local Auth routes (off unless given), with these settings over the defaults. */
+  auth?: Partial<Omit<AuthRoutesConfig, 'jwtSecret'>>;
+}
+
+/** The password test runs give supabase_auth_admin: one value, so parallel files agree. */
+const AUTH_ADMIN_TEST_PASSWORD = 'supabase-auth-admin-local-test';
+
+/**
+ * A connection string for Supabase Auth's role on the same database, as the auth routes log in
+ * (the owner's connection gives the role its test password first).
+ */
+export async function authAdminUrl(databaseUrl: string): Promise<string> {
+  const password = AUTH_ADMIN_TEST_PASSWORD;
+  const owner = new pg.Client({ connectionString: databaseUrl });
+  await owner.connect();
+  try {
+    await owner.query(`alter role supabase_auth_admin with login password '${password}'`);
+  } finally {
+    await owner.end();
+  }
+  const url = new URL(databaseUrl);
+  url.username = 'supabase_auth_admin';
+  url.password = password;
+  return url.toString();
 }
 
 /** The app over its own pool on `databaseUrl`, logging into memory. */
 export function createTestApp(databaseUrl: string, options: TestAppOptions = {}): TestApp {
+  return createTestAppWith(databaseUrl, undefined, options);
+}
+
+/** The same with the local Auth routes on, their pool logged in as supabase_auth_admin. */
+export async function createTestAppWithAuth(
+  databaseUrl: string,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const authPool = createAuthPool(await authAdminUrl(databaseUrl));
+  const test = createTestAppWith(databaseUrl, authPool, options);
+  return {
+    ...test,
+    close: async () => {
+      await test.close();
+      await authPool.end();
+    },
+  };
+}
+
+function createTestAppWith(
+  databaseUrl: string,
+  authPool: pg.Pool | undefined,
+  options: TestAppOptions,
+): TestApp {
   const logLines: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logLines.push(line) });
   const pool = createApiPool(databaseUrl, {
@@ -43,6 +96,9 @@ export function createTestApp(databaseUrl: string, options: TestAppOptions = {})
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.servedFunctions ? { servedFunctions: options.servedFunctions } : {}),
+    ...(authPool
+      ? { auth: { pool: authPool, config: authRoutesConfig(JWT_SECRET, options.auth) } }
+      : {}),
   });
   return { app, pool, logLines, close: () => pool.end() };
 }

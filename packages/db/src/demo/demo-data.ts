@@ -162,8 +162,19 @@ const demoPauses: {
   { mentor: 'north-ida', by: 'north-ida', reason: 'vacation', note: 'Summer holiday', days: 21 },
 ];
 
+/**
+ * The demo password of a demo login: derived from the email, so it stays the same across
+ * resets and can be printed. Demo only; never a pattern for real accounts.
+ */
+export function demoPassword(email: string): string {
+  const digest = createHash('sha256').update(`peer-mentor-demo-password:${email}`).digest('hex');
+  return `demo-${digest.slice(0, 12)}`;
+}
+
 export interface DemoUser {
   email: string;
+  /** Signs in with `supabase.auth.signInWithPassword({ email, password })`. */
+  password: string;
   userId: string;
   organization: string;
   organizationId: string;
@@ -176,6 +187,7 @@ export function demoUsers(): DemoUser[] {
   return demoOrganizations.flatMap((org) => [
     ...org.staff.map((member) => ({
       email: member.email,
+      password: demoPassword(member.email),
       userId: demoId(member.key),
       organization: org.name,
       organizationId: demoId(org.key),
@@ -185,6 +197,7 @@ export function demoUsers(): DemoUser[] {
       .filter((mentor) => mentor.email !== null)
       .map((mentor) => ({
         email: mentor.email as string,
+        password: demoPassword(mentor.email as string),
         userId: demoId(`${mentor.key}-user`),
         organization: org.name,
         organizationId: demoId(org.key),
@@ -192,6 +205,22 @@ export function demoUsers(): DemoUser[] {
         peerMentorId: demoId(mentor.key),
       })),
   ]);
+}
+
+/**
+ * Gives demo users their password as Supabase Auth stores it (a bcrypt hash, cost 10 like its
+ * default, made with pgcrypto) and a confirmed email.
+ */
+async function setDemoPasswords(client: pg.Client, options: { onlyMissing: boolean }) {
+  const users = demoUsers();
+  await client.query(
+    `update auth.users u
+     set encrypted_password = extensions.crypt(d.password, extensions.gen_salt('bf', 10)),
+         email_confirmed_at = coalesce(u.email_confirmed_at, now())
+     from unnest($1::uuid[], $2::text[]) as d (id, password)
+     where u.id = d.id and (not $3 or u.encrypted_password is null)`,
+    [users.map((user) => user.userId), users.map((user) => user.password), options.onlyMissing],
+  );
 }
 
 /**
@@ -205,16 +234,21 @@ export async function loadDemoData(databaseUrl: string): Promise<'loaded' | 'alr
     const { rows } = await client.query('select 1 from public.organizations where id = $1', [
       demoId('hlf'),
     ]);
-    if (rows.length > 0) return 'already present';
+    if (rows.length > 0) {
+      // Demo data from before sign-in existed has no passwords yet.
+      await setDemoPasswords(client, { onlyMissing: true });
+      return 'already present';
+    }
 
     await client.query('begin');
     for (const user of demoUsers()) {
       await client.query(
         `insert into auth.users (id, email, raw_app_meta_data)
-         values ($1, $2, jsonb_build_object('organization_id', $3::text))`,
-        [user.userId, user.email, user.organizationId],
+         values ($1, $2, jsonb_build_object('provider', 'email', 'providers', array['email']))`,
+        [user.userId, user.email],
       );
     }
+    await setDemoPasswords(client, { onlyMissing: false });
     for (const org of demoOrganizations) {
       const orgId = demoId(org.key);
       await client.query('insert into public.organizations (id, name) values ($1, $2)', [

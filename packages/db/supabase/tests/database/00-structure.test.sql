@@ -4,9 +4,9 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 
--- 9 of the assertions below are generated from the catalog, one per table in public
+-- 11 of the assertions below are generated from the catalog, one per table in public
 -- (authenticated's privileges); tables_are pins that count.
-select plan(108);
+select plan(132);
 
 ------------------------------------------------------------------------------------------------
 -- Tables
@@ -16,9 +16,10 @@ select tables_are(
   'public',
   array[
     'organizations', 'chapters', 'organization_members', 'peer_mentors', 'peer_mentor_chapters',
-    'coordinator_chapters', 'peer_mentor_status', 'peer_mentor_status_log', 'peer_mentor_certifications'
+    'coordinator_chapters', 'peer_mentor_status', 'peer_mentor_status_log', 'peer_mentor_certifications',
+    'organization_selections', 'organization_membership_log'
   ],
-  'public holds exactly the nine tables of the data model'
+  'public holds exactly the eleven tables of the data model'
 );
 
 select is_empty(
@@ -54,7 +55,9 @@ insert into expected_policies values
   ('coordinator_chapters', 'Staff read org coordinator assignments'),
   ('peer_mentor_status', 'Staff read org statuses; mentors read their own'),
   ('peer_mentor_status_log', 'Staff read org status log; mentors read their own'),
-  ('peer_mentor_certifications', 'Staff read org certifications; mentors read their own');
+  ('peer_mentor_certifications', 'Staff read org certifications; mentors read their own'),
+  ('organization_selections', 'Users read their own organization selection'),
+  ('organization_membership_log', 'Org admins read their organization''s membership log');
 
 select policies_are('public', table_name, array[policy_name],
   format('%s has exactly one policy, "%s"', table_name, policy_name))
@@ -144,7 +147,7 @@ select is_empty(
   'anon holds no privilege on any table in public'
 );
 
--- Generated: one assertion per table in public (9 while tables_are holds).
+-- Generated: one assertion per table in public (11 while tables_are holds).
 select table_privs_are('public', c.relname, 'authenticated', array['SELECT'],
   format('authenticated may only SELECT from %s (writes go through the RPCs)', c.relname))
 from pg_catalog.pg_class c
@@ -161,7 +164,9 @@ from (values
   ('coordinator_chapters', array['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'service_role maintains coordinator_chapters'),
   ('peer_mentor_certifications', array['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'service_role maintains peer_mentor_certifications'),
   ('peer_mentor_status', array['SELECT'], 'service_role only reads peer_mentor_status (changes go through the transition)'),
-  ('peer_mentor_status_log', array['SELECT'], 'service_role only reads peer_mentor_status_log (append-only, written by the transition)')
+  ('peer_mentor_status_log', array['SELECT'], 'service_role only reads peer_mentor_status_log (append-only, written by the transition)'),
+  ('organization_selections', array['SELECT'], 'service_role only reads organization_selections (switch_organization writes them)'),
+  ('organization_membership_log', array['SELECT'], 'service_role only reads organization_membership_log (append-only, written by the administration RPCs)')
 ) as expected (table_name, privileges, description)
 order by table_name;
 
@@ -205,7 +210,14 @@ select function_privs_are('public', function_name, args, role_name, array['EXECU
 from (values
   ('activate_pause', array['uuid', 'uuid', 'text', 'text', 'date']),
   ('deactivate_pause', array['uuid', 'uuid', 'text']),
-  ('get_active_pauses_for_chapter', array['uuid', 'uuid'])
+  ('get_active_pauses_for_chapter', array['uuid', 'uuid']),
+  ('switch_organization', array['uuid']),
+  ('change_member_role', array['uuid', 'uuid', 'member_role']),
+  ('remove_member', array['uuid', 'uuid']),
+  ('assign_coordinator_chapter', array['uuid', 'uuid', 'uuid']),
+  ('unassign_coordinator_chapter', array['uuid', 'uuid', 'uuid']),
+  ('add_mentor_chapter', array['uuid', 'uuid', 'uuid']),
+  ('remove_mentor_chapter', array['uuid', 'uuid', 'uuid'])
 ) as rpc (function_name, args)
 cross join (values ('authenticated'), ('service_role')) as roles (role_name)
 order by function_name, role_name;
@@ -286,8 +298,18 @@ select set_eq(
        (to_regprocedure('private.requeue_parked_status_changes(uuid[])')::text),
        -- The nightly jobs' entry point (20260402000000): nobody holds a privilege on the run
        -- tables, and it takes the system's claims from its caller like the transition core.
-       (to_regprocedure('private.run_scheduler_step(uuid, text[], timestamptz, date, integer, text, boolean, integer)')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions and the nightly jobs'' step'
+       (to_regprocedure('private.run_scheduler_step(uuid, text[], timestamptz, date, integer, text, boolean, integer)')::text),
+       -- The organization claim's lifecycle (20261202000000): the hook's one read, and the
+       -- write paths of switch_organization and the membership administration RPCs.
+       (to_regprocedure('private.organization_claim_for(uuid)')::text),
+       (to_regprocedure('private.record_organization_selection(uuid)')::text),
+       (to_regprocedure('private.change_member_role(uuid, uuid, public.member_role)')::text),
+       (to_regprocedure('private.remove_member(uuid, uuid)')::text),
+       (to_regprocedure('private.assign_coordinator_chapter(uuid, uuid, uuid)')::text),
+       (to_regprocedure('private.unassign_coordinator_chapter(uuid, uuid, uuid)')::text),
+       (to_regprocedure('private.add_mentor_chapter(uuid, uuid, uuid)')::text),
+       (to_regprocedure('private.remove_mentor_chapter(uuid, uuid, uuid)')::text) $$,
+  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step and the claim lifecycle''s read and write paths'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',
