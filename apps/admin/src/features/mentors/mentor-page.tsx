@@ -1,0 +1,184 @@
+import { Group, Stack, Table, Text, Title } from '@mantine/core';
+import type { PauseStatus } from '@peer-mentor/contracts';
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { QueryState } from '../../components/query-state';
+import { formatDate, formatInstant } from '../../lib/format';
+import { supabase } from '../../lib/supabase';
+import type { Caller } from '../auth';
+
+export interface MentorStatus {
+  peer_mentor_id: string;
+  display_name: string;
+  status: PauseStatus;
+  reason_code: string | null;
+  note: string | null;
+  paused_at: string | null;
+  paused_by_role: string | null;
+  expected_end: string | null;
+  certification_valid_until: string | null;
+}
+
+interface TimelineEntry {
+  id: number;
+  from_status: string;
+  to_status: string;
+  reason_code: string | null;
+  note: string | null;
+  expected_end: string | null;
+  actor_user_id: string | null;
+  actor_role: string;
+  created_at: string;
+}
+
+export const mentorKeys = {
+  all: ['mentors'] as const,
+  detail: (mentorId: string) => [...mentorKeys.all, mentorId] as const,
+  own: (userId: string) => [...mentorKeys.all, 'own', userId] as const,
+};
+
+const mentorQuery = (mentorId: string) =>
+  queryOptions({
+    queryKey: [...mentorKeys.detail(mentorId), 'status'],
+    queryFn: async (): Promise<MentorStatus> => {
+      const [mentor, status, certification] = await Promise.all([
+        supabase.from('peer_mentors').select('display_name').eq('id', mentorId).single(),
+        supabase
+          .from('peer_mentor_status')
+          .select('status, reason_code, note, paused_at, paused_by_role, expected_end')
+          .eq('peer_mentor_id', mentorId)
+          .single(),
+        supabase
+          .from('peer_mentor_certifications')
+          .select('valid_until')
+          .eq('peer_mentor_id', mentorId)
+          .maybeSingle(),
+      ]);
+      for (const result of [mentor, status, certification]) if (result.error) throw result.error;
+      return {
+        peer_mentor_id: mentorId,
+        display_name: mentor.data!.display_name as string,
+        ...(status.data as Omit<
+          MentorStatus,
+          'peer_mentor_id' | 'display_name' | 'certification_valid_until'
+        >),
+        certification_valid_until: (certification.data?.valid_until as string | undefined) ?? null,
+      };
+    },
+  });
+
+const timelineQuery = (mentorId: string) =>
+  queryOptions({
+    queryKey: [...mentorKeys.detail(mentorId), 'timeline'],
+    queryFn: async () => {
+      const { data, error } = await supabase
+        .from('peer_mentor_status_log')
+        .select(
+          'id, from_status, to_status, reason_code, note, expected_end, actor_user_id, actor_role, created_at',
+        )
+        .eq('peer_mentor_id', mentorId)
+        .order('created_at', { ascending: false })
+        .order('id', { ascending: false });
+      if (error) throw error;
+      return data as TimelineEntry[];
+    },
+  });
+
+/** The signed-in mentor's own mentor id (a mentor sees only their own row). */
+export const ownMentorIdQuery = (caller: Caller) =>
+  queryOptions({
+    queryKey: mentorKeys.own(caller.userId),
+    queryFn: async () => {
+      const { data, error } = await supabase
+        .from('peer_mentors')
+        .select('id')
+        .eq('user_id', caller.userId)
+        .single();
+      if (error) throw error;
+      return data.id as string;
+    },
+  });
+
+export function MentorPage({
+  caller,
+  mentorId,
+  actions,
+  notice,
+}: {
+  caller: Caller;
+  mentorId: string;
+  actions: (mentor: MentorStatus) => ReactNode;
+  notice?: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const mentor = useQuery(mentorQuery(mentorId));
+  const timeline = useQuery(timelineQuery(mentorId));
+  return (
+    <Stack>
+      <QueryState query={mentor}>
+        {(data) => (
+          <>
+            <Title order={1}>{data.display_name}</Title>
+            {notice}
+            <Group>
+              <Text fw={600}>{t('mentors.currentStatus')}:</Text>
+              <Text data-testid="current-status">
+                {t(`status.${data.status}`)}
+                {data.reason_code && ` (${t(`reason.${data.reason_code}`)})`}
+                {data.expected_end &&
+                  ` – ${t('chapters.expectedEnd')} ${formatDate(data.expected_end)}`}
+              </Text>
+            </Group>
+            {data.note && <Text>{data.note}</Text>}
+            {actions(data)}
+            <Text>
+              {data.certification_valid_until
+                ? `${t('mentors.certification')} ${formatDate(data.certification_valid_until)}`
+                : t('mentors.noCertification')}
+            </Text>
+          </>
+        )}
+      </QueryState>
+      <Title order={2} size="h3">
+        {t('mentors.timeline')}
+      </Title>
+      <QueryState
+        query={timeline}
+        isEmpty={(rows) => rows.length === 0}
+        empty={t('mentors.noHistory')}
+      >
+        {(rows) => (
+          <Table.ScrollContainer minWidth={640}>
+            <Table aria-label={t('mentors.timeline')}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('mentors.when')}</Table.Th>
+                  <Table.Th>{t('mentors.who')}</Table.Th>
+                  <Table.Th>{t('mentors.change')}</Table.Th>
+                  <Table.Th>{t('chapters.reason')}</Table.Th>
+                  <Table.Th>{t('pause.note')}</Table.Th>
+                  <Table.Th>{t('chapters.expectedEnd')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((row) => (
+                  <Table.Tr key={row.id}>
+                    <Table.Td>{formatInstant(row.created_at, caller.timeZone)}</Table.Td>
+                    <Table.Td>{t(`role.${row.actor_role}`)}</Table.Td>
+                    <Table.Td>
+                      {t(`status.${row.from_status}`)} → {t(`status.${row.to_status}`)}
+                    </Table.Td>
+                    <Table.Td>{row.reason_code ? t(`reason.${row.reason_code}`) : '–'}</Table.Td>
+                    <Table.Td>{row.note ?? '–'}</Table.Td>
+                    <Table.Td>{formatDate(row.expected_end)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}
