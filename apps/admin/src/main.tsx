@@ -7,12 +7,13 @@ import { createRoot } from 'react-dom/client';
 import { router } from './app/router';
 import { initialLanguage } from './lib/i18n';
 import { queryClient } from './lib/query-client';
+import { cssVariablesResolver, theme } from './lib/theme';
 
 document.documentElement.lang = initialLanguage;
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>

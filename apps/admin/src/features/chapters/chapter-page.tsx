@@ -205,7 +205,7 @@ export function ChapterPage({
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
-    <Badge color={status === 'paused' ? 'orange' : 'green'} variant="light">
+    <Badge color={status === 'paused' ? 'violet.9' : 'teal.9'} variant="filled">
       {t(`status.${status}`)}
     </Badge>
   );

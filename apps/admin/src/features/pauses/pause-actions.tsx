@@ -134,7 +134,12 @@ function PauseDialog({
     return message ? t(message, { today, max: NOTE_MAX_LENGTH }) : undefined;
   };
   return (
-    <Modal opened onClose={onClose} title={t('pause.dialogTitle', { name: mentor.display_name })}>
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('pause.dialogTitle', { name: mentor.display_name })}
+      closeButtonProps={{ 'aria-label': t('pause.cancel') }}
+    >
       <form onSubmit={form.handleSubmit((values) => pause.mutate(values))} noValidate>
         <Stack>
           {pause.isError && !isConflict(pause.error) && (
