@@ -91,3 +91,93 @@ test('a coordinator sees their chapters with counts, pauses a mentor and finds t
   await screenshots(page, 'mentor');
   await page.context().close();
 });
+
+test('a second coordinator who acts on a stale page is told in plain words that someone else paused first, and sees the fresh state', async ({
+  browser,
+}) => {
+  const kari = await personSignsIn(browser, 'kari.coordinator@hlf.demo');
+  const per = await personSignsIn(browser, 'per.coordinator@hlf.demo');
+  for (const page of [kari, per]) {
+    await page.getByRole('link', { name: 'Oslo' }).click();
+    await expect(page.getByRole('button', { name: 'Sett på pause: Emma Strand' })).toBeVisible();
+  }
+
+  await kari.getByRole('button', { name: 'Sett på pause: Emma Strand' }).click();
+  const kariDialog = kari.getByRole('dialog');
+  await kariDialog.getByRole('combobox', { name: 'Årsak' }).click();
+  await kari.getByRole('option', { name: 'Koordinators beslutning' }).click();
+  await kariDialog.getByRole('button', { name: 'Sett på pause' }).click();
+  await expect(kari.getByRole('status')).toHaveText('Emma Strand er satt på pause.');
+
+  // Per's page still shows Emma as active; his pause reaches the database second.
+  await per.getByRole('button', { name: 'Sett på pause: Emma Strand' }).click();
+  const perDialog = per.getByRole('dialog');
+  await perDialog.getByRole('combobox', { name: 'Årsak' }).click();
+  await per.getByRole('option', { name: 'Ferie' }).click();
+  await perDialog.getByRole('button', { name: 'Sett på pause' }).click();
+  await expect(per.getByRole('alert')).toHaveText(
+    'Noen andre satte denne likepersonen på pause før deg. Siden viser nå den oppdaterte statusen.',
+  );
+  const row = per
+    .getByRole('table', { name: 'Likepersoner' })
+    .getByRole('row', { name: /Emma Strand/ });
+  await expect(row).toContainText('Koordinators beslutning');
+  await expect(per.getByRole('button', { name: 'Avslutt pause: Emma Strand' })).toBeVisible();
+  await expectAccessible(per, 'the chapter page with a conflict message');
+  await screenshots(per, 'chapter-conflict');
+
+  // The mentor signs in: they see their own status and why they cannot end this pause.
+  const emma = await personSignsIn(browser, 'emma@hlf.demo');
+  await expect(emma.getByRole('heading', { name: 'Emma Strand', level: 1 })).toBeVisible();
+  await expect(emma.getByTestId('current-status')).toContainText('Pause (Koordinators beslutning)');
+  await expect(
+    emma.getByText(
+      'Denne pausen ble satt av en koordinator og kan bare avsluttes av en koordinator eller administrator.',
+    ),
+  ).toBeVisible();
+  await expect(emma.getByRole('button', { name: /Avslutt pause/ })).toHaveCount(0);
+  await expectAccessible(emma, "the mentor's own page");
+  await screenshots(emma, 'mentor-self');
+
+  // Kari ends the pause; Per's stale "end pause" then meets PM410 in plain words.
+  await kari.getByRole('button', { name: 'Avslutt pause: Emma Strand' }).click();
+  await expect(kari.getByRole('status')).toHaveText('Pausen for Emma Strand er avsluttet.');
+  await per.getByRole('button', { name: 'Avslutt pause: Emma Strand' }).click();
+  await expect(per.getByRole('alert')).toHaveText(
+    'Pausen er allerede avsluttet av noen andre. Siden viser nå den oppdaterte statusen.',
+  );
+  await expect(per.getByRole('button', { name: 'Sett på pause: Emma Strand' })).toBeVisible();
+  for (const page of [kari, per, emma]) await page.context().close();
+});
+
+test('an expired session refreshes itself without sending the person back to sign-in', async ({
+  browser,
+}) => {
+  const page = await personSignsIn(browser, 'siri.coordinator@nord.demo');
+  await page.getByRole('link', { name: 'Tromsø' }).click();
+  await expect(page.getByRole('heading', { name: 'Tromsø', level: 1 })).toBeVisible();
+  const storageKey = await page.evaluate(() =>
+    Object.keys(localStorage).find((key) => key.endsWith('-auth-token')),
+  );
+  expect(storageKey).toBeDefined();
+  // The stored session says it expired a minute ago, as after a laptop slept through its hour.
+  const before = await page.evaluate((key) => {
+    const session = JSON.parse(localStorage.getItem(key)!);
+    session.expires_at = Math.floor(Date.now() / 1000) - 60;
+    localStorage.setItem(key, JSON.stringify(session));
+    return session.access_token as string;
+  }, storageKey!);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Tromsø', level: 1 })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Likepersoner' })).toContainText('Ola Nilsen');
+  await expect(page.getByLabel('Passord')).toHaveCount(0);
+  const after = await page.evaluate(
+    (key) => JSON.parse(localStorage.getItem(key)!).access_token as string,
+    storageKey!,
+  );
+  expect(after).not.toBe(before);
+
+  await page.getByRole('button', { name: 'Logg ut' }).click();
+  await expect(page.getByRole('heading', { name: 'Logg inn' })).toBeVisible();
+  await page.context().close();
+});

@@ -169,6 +169,7 @@ function PauseDialog({
             label={t('pause.note')}
             autosize
             minRows={3}
+            maxRows={8}
             error={fieldError('note')}
             description={t('pause.counter', { count: note.length, max: NOTE_MAX_LENGTH })}
             {...form.register('note')}
