@@ -1,11 +1,4 @@
-import {
-  expect,
-  expectAccessible,
-  personSignsIn,
-  screenshots,
-  signIn,
-  test,
-} from './support/fixtures';
+import { expect, expectAccessible, personSignsIn, screenshots, test } from './support/fixtures';
 
 // A coordinator's day, as people do it in their own browsers against the main job.
 

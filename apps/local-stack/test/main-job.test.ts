@@ -28,7 +28,7 @@ interface Started {
 
 const running = new Set<ChildProcess>();
 
-function startMainJob(apiPort: number, dbPort: number): Started {
+function startMainJob(apiPort: number, dbPort: number, consolePort: number): Started {
   // DATABASE_URL would point it at another server; this test is about the embedded one.
   const { DATABASE_URL: _ignored, LOCAL_JWT_SECRET: _secret, ...env } = process.env;
   const child = spawn(
@@ -40,6 +40,8 @@ function startMainJob(apiPort: number, dbPort: number): Started {
       String(apiPort),
       '--db-port',
       String(dbPort),
+      '--console-port',
+      String(consolePort),
       '--data-dir',
       stateDir,
     ],
@@ -117,8 +119,12 @@ describe('the main job (pnpm start)', () => {
   let firstKariToken = '';
 
   it('starts PostgreSQL, migrates, loads demo data, serves the API; supabase-js works with what it prints; Ctrl-C stops it', async () => {
-    const [apiPort, dbPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const first = startMainJob(apiPort, dbPort);
+    const [apiPort, dbPort, consolePort] = [
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+    ];
+    const first = startMainJob(apiPort, dbPort, consolePort);
     await waitForOutput(first, /^ready: press Ctrl-C/m, 180_000);
     const output = first.output();
     expect(output).toContain('demo data: loaded');
@@ -137,6 +143,15 @@ describe('the main job (pnpm start)', () => {
     const url = printed(output, /API URL\s+(\S+)/);
     expect(url).toBe(`http://127.0.0.1:${apiPort}`);
     const anonKey = printed(output, /anon key\s+(\S+)/);
+    // The web console on its own origin: any route answers the app, /env.js points it here.
+    const consoleUrl = printed(output, /web console\s+(\S+)/);
+    expect(consoleUrl).toBe(`http://127.0.0.1:${consolePort}`);
+    const consolePage = await fetch(`${consoleUrl}/chapters/some-chapter`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<div id="root"></div>');
+    const consoleEnv = await (await fetch(`${consoleUrl}/env.js`)).text();
+    expect(consoleEnv).toContain(`"VITE_SUPABASE_URL":"${url}"`);
+    expect(consoleEnv).toContain(`"VITE_SUPABASE_ANON_KEY":"${anonKey}"`);
     firstKariToken = printedToken(output, 'kari.coordinator@hlf.demo');
 
     // The example the banner prints, run as printed: Kari lists Oslo's pauses.
@@ -206,11 +221,16 @@ describe('the main job (pnpm start)', () => {
     expect(first.output()).toMatch(/"component":"scheduler".*"msg":"scheduler service stopped"/);
     expect(await listening(apiPort)).toBe(false);
     expect(await listening(dbPort)).toBe(false);
+    expect(await listening(consolePort)).toBe(false);
   }, 240_000);
 
   it('keeps the data and the JWT secret for the next start', async () => {
-    const [apiPort, dbPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const second = startMainJob(apiPort, dbPort);
+    const [apiPort, dbPort, consolePort] = [
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+    ];
+    const second = startMainJob(apiPort, dbPort, consolePort);
     await waitForOutput(second, /^ready: press Ctrl-C/m, 150_000);
     const output = second.output();
     expect(output).toContain('reusing the existing cluster');
