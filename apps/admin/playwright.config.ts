@@ -22,6 +22,11 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   globalSetup: './e2e/support/global-setup.ts',
   reporter: [['list'], ['./e2e/support/counts-reporter.ts']],
+  projects: [
+    { name: 'e2e', testMatch: /\.spec\.ts$/ },
+    // `pnpm --filter @peer-mentor/admin bench`: speed figures, never part of `test`.
+    { name: 'bench', testMatch: /\.bench\.ts$/, timeout: 300_000 },
+  ],
   use: {
     ...devices['Desktop Chrome'],
     locale: 'nb-NO',

@@ -1,6 +1,14 @@
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
 import { expect, expectAccessible, personSignsIn, screenshots, test } from './support/fixtures';
 
 // A coordinator's day, as people do it in their own browsers against the main job.
+
+/** The file a click hands the person: its name and text. */
+async function downloaded(page: Page, click: () => Promise<void>) {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
+}
 
 test('a wrong password is refused in plain words, and the sign-in page is accessible', async ({
   page,
@@ -73,6 +81,13 @@ test('a coordinator sees their chapters with counts, pauses a mentor and finds t
     'Trenger hvile etter operasjon',
   );
   await expect(active.getByRole('row', { name: /Anna Berg/ })).toContainText('Koordinator');
+  const pausesCsv = await downloaded(page, () =>
+    page.getByRole('button', { name: 'Eksporter CSV' }).click(),
+  );
+  expect(pausesCsv.name).toBe('Aktive pauser Oslo.csv');
+  expect(pausesCsv.text).toContain('Navn,Årsak,Notat,Siden,Forventet slutt,Pauset av');
+  expect(pausesCsv.text).toContain(`Anna Berg,Helse,Trenger hvile etter operasjon,`);
+  expect(pausesCsv.text).toContain('Jonas Dahl,Koordinators beslutning');
 
   await roster.getByRole('link', { name: 'Anna Berg' }).click();
   await expect(page.getByRole('heading', { name: 'Anna Berg', level: 1 })).toBeVisible();
@@ -80,6 +95,13 @@ test('a coordinator sees their chapters with counts, pauses a mentor and finds t
   await expect(timeline.getByRole('row').nth(1)).toContainText('Aktiv → Pause');
   await expect(timeline.getByRole('row').nth(1)).toContainText('Trenger hvile etter operasjon');
   await expect(timeline.getByRole('row').nth(1)).toContainText('Koordinator');
+  const timelineCsv = await downloaded(page, () =>
+    page.getByRole('button', { name: 'Eksporter CSV' }).click(),
+  );
+  expect(timelineCsv.name).toBe('Historikk Anna Berg.csv');
+  expect(timelineCsv.text.split('\r\n')[1]).toMatch(
+    /^.+,Koordinator,Aktiv → Pause,Helse,Trenger hvile etter operasjon,\d{4}-\d{2}-\d{2}$/,
+  );
   await expectAccessible(page, 'the mentor page');
   await screenshots(page, 'mentor');
   await page.context().close();

@@ -4,6 +4,8 @@ import { type Browser, test as base, expect, type Page } from '@playwright/test'
 export interface Stack {
   consoleUrl: string;
   apiUrl: string;
+  /** The stack's database, for benchmarks that need a large roster. */
+  databaseUrl: string;
   logins: Record<string, string>;
 }
 

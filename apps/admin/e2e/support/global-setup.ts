@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,12 +22,13 @@ function freePort(): Promise<number> {
 function readBanner(banner: string) {
   const consoleUrl = /web console\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
   const apiUrl = /API URL\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
+  const databaseUrl = /database\s+(postgresql:\S+)/.exec(banner)?.[1];
   if (!consoleUrl || !apiUrl) throw new Error(`the main job printed no console URL:\n${banner}`);
   const logins: Record<string, string> = {};
   for (const match of banner.matchAll(/^\s+(\S+@\S+)\s+password (\S+)/gm)) {
     logins[match[1]!] = match[2]!;
   }
-  return { consoleUrl, apiUrl, logins };
+  return { consoleUrl, apiUrl, databaseUrl, logins };
 }
 
 /**
@@ -42,6 +43,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     return async () => {};
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pm-admin-e2e-'));
+  // PostgreSQL runs as its own user when we are root; it must reach the data directory.
+  chmodSync(dataDir, 0o755);
   const [api, db, web] = [await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn(
     'pnpm',

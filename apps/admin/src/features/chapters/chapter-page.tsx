@@ -1,6 +1,7 @@
 import {
   Anchor,
   Badge,
+  Button,
   Group,
   Pagination,
   Select,
@@ -16,6 +17,7 @@ import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../components/query-state';
+import { downloadCsv } from '../../lib/csv';
 import { formatDate, formatInstant } from '../../lib/format';
 import type { Caller } from '../auth';
 import {
@@ -161,9 +163,39 @@ export function ChapterPage({
           </>
         )}
       </QueryState>
-      <Title order={2} size="h3">
-        {t('chapters.activePausesHeading')}
-      </Title>
+      <Group justify="space-between">
+        <Title order={2} size="h3">
+          {t('chapters.activePausesHeading')}
+        </Title>
+        <Button
+          size="xs"
+          variant="default"
+          disabled={!pauses.data?.length}
+          onClick={() =>
+            downloadCsv(
+              `${t('chapters.activePausesHeading')} ${name.data ?? chapterId}.csv`,
+              [
+                t('chapters.mentor'),
+                t('chapters.reason'),
+                t('pause.note'),
+                t('chapters.since'),
+                t('chapters.expectedEnd'),
+                t('chapters.pausedBy'),
+              ],
+              (pauses.data ?? []).map((row) => [
+                row.display_name,
+                t(`reason.${row.reason_code}`),
+                row.note,
+                formatInstant(row.paused_at, caller.timeZone),
+                row.expected_end,
+                t(`role.${row.paused_by_role}`),
+              ]),
+            )
+          }
+        >
+          {t('app.exportCsv')}
+        </Button>
+      </Group>
       <QueryState
         query={pauses}
         isEmpty={(rows) => rows.length === 0}

@@ -1,9 +1,10 @@
-import { Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import type { PauseStatus } from '@peer-mentor/contracts';
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../components/query-state';
+import { downloadCsv } from '../../lib/csv';
 import { formatDate, formatInstant } from '../../lib/format';
 import { supabase } from '../../lib/supabase';
 import type { Caller } from '../auth';
@@ -140,9 +141,39 @@ export function MentorPage({
           </>
         )}
       </QueryState>
-      <Title order={2} size="h3">
-        {t('mentors.timeline')}
-      </Title>
+      <Group justify="space-between">
+        <Title order={2} size="h3">
+          {t('mentors.timeline')}
+        </Title>
+        <Button
+          size="xs"
+          variant="default"
+          disabled={!timeline.data?.length}
+          onClick={() =>
+            downloadCsv(
+              `${t('mentors.timeline')} ${mentor.data?.display_name ?? mentorId}.csv`,
+              [
+                t('mentors.when'),
+                t('mentors.who'),
+                t('mentors.change'),
+                t('chapters.reason'),
+                t('pause.note'),
+                t('chapters.expectedEnd'),
+              ],
+              (timeline.data ?? []).map((row) => [
+                formatInstant(row.created_at, caller.timeZone),
+                t(`role.${row.actor_role}`),
+                `${t(`status.${row.from_status}`)} → ${t(`status.${row.to_status}`)}`,
+                row.reason_code ? t(`reason.${row.reason_code}`) : null,
+                row.note,
+                row.expected_end,
+              ]),
+            )
+          }
+        >
+          {t('app.exportCsv')}
+        </Button>
+      </Group>
       <QueryState
         query={timeline}
         isEmpty={(rows) => rows.length === 0}

@@ -13,6 +13,7 @@ export const en: Shape<typeof nb> = {
     loading: 'Loading …',
     retry: 'Try again',
     loadFailed: 'Could not load data.',
+    exportCsv: 'Export CSV',
   },
   auth: {
     heading: 'Sign in',

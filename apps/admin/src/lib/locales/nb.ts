@@ -9,6 +9,7 @@ export const nb = {
     loading: 'Laster …',
     retry: 'Prøv igjen',
     loadFailed: 'Kunne ikke hente data.',
+    exportCsv: 'Eksporter CSV',
   },
   auth: {
     heading: 'Logg inn',
