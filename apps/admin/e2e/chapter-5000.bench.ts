@@ -57,7 +57,9 @@ test('chapter with 5,000 mentors: first page of rows after navigation', async ({
   };
   console.log('\nchapter page, 5,000 mentors: click → first page of rows visible');
   console.log('  run  ms');
-  timings.forEach((ms, index) => console.log(`  ${String(index + 1).padStart(3)}  ${ms}`));
+  for (const [index, ms] of timings.entries()) {
+    console.log(`  ${String(index + 1).padStart(3)}  ${ms}`);
+  }
   console.log(
     `  median ${report.medianMs} ms, max ${report.maxMs} ms (target ≤ ${report.targetMs} ms)`,
   );
