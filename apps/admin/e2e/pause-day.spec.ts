@@ -165,7 +165,7 @@ test('a second coordinator who acts on a stale page is told in plain words that 
   for (const page of [kari, per, emma]) await page.context().close();
 });
 
-test('an expired session refreshes itself without sending the person back to sign-in', async ({
+test('an expired session refreshes itself without sending the person back to sign-in; English, once chosen, stays', async ({
   browser,
 }) => {
   const page = await personSignsIn(browser, 'siri.coordinator@nord.demo');
@@ -191,6 +191,15 @@ test('an expired session refreshes itself without sending the person back to sig
     storageKey!,
   );
   expect(after).not.toBe(before);
+
+  // English, chosen once, stays chosen.
+  await page.getByText('EN', { exact: true }).click();
+  await expect(page.getByRole('table', { name: 'Peer mentors' })).toContainText('Ola Nilsen');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Active pauses' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expectAccessible(page, 'the chapter page in English');
+  await page.getByText('NB', { exact: true }).click();
 
   await page.getByRole('button', { name: 'Logg ut' }).click();
   await expect(page.getByRole('heading', { name: 'Logg inn' })).toBeVisible();
