@@ -205,3 +205,39 @@ test('an expired session refreshes itself without sending the person back to sig
   await expect(page.getByRole('heading', { name: 'Logg inn' })).toBeVisible();
   await page.context().close();
 });
+
+test('a mentor ends their own pause and pauses themselves again, offered only the reasons a mentor may use', async ({
+  browser,
+}) => {
+  const sofie = await personSignsIn(browser, 'sofie@hlf.demo');
+  await expect(sofie.getByRole('heading', { name: 'Sofie Lie', level: 1 })).toBeVisible();
+  await expect(sofie.getByTestId('current-status')).toContainText('Pause (Helse)');
+  await sofie.getByRole('button', { name: 'Avslutt pause: Sofie Lie' }).click();
+  await expect(sofie.getByRole('status')).toHaveText('Pausen for Sofie Lie er avsluttet.');
+  await expect(sofie.getByTestId('current-status')).toHaveText('Aktiv');
+
+  await sofie.getByRole('button', { name: 'Sett på pause: Sofie Lie' }).click();
+  const dialog = sofie.getByRole('dialog', { name: 'Sett Sofie Lie på pause' });
+  await dialog.getByRole('combobox', { name: 'Årsak' }).click();
+  await expect(sofie.getByRole('option')).toHaveText(['Personlig', 'Helse', 'Ferie', 'Annet']);
+  await sofie.getByRole('option', { name: 'Ferie' }).click();
+  await dialog.getByRole('button', { name: 'Sett på pause' }).click();
+  await expect(sofie.getByTestId('current-status')).toContainText('Pause (Ferie)');
+  const timeline = sofie.getByRole('table', { name: 'Historikk' });
+  await expect(timeline.getByRole('row').nth(1)).toContainText('Likeperson');
+  await expect(timeline.getByRole('row').nth(1)).toContainText('Aktiv → Pause');
+  await expect(timeline.getByRole('row').nth(2)).toContainText('Pause → Aktiv');
+  await sofie.context().close();
+});
+
+test('an org admin sees every chapter of the organization, and only that organization', async ({
+  browser,
+}) => {
+  const admin = await personSignsIn(browser, 'admin@hlf.demo');
+  for (const chapter of ['Bergen', 'Oslo', 'Trondheim']) {
+    await expect(admin.getByRole('link', { name: chapter, exact: true })).toBeVisible();
+  }
+  await expect(admin.getByRole('link', { name: 'Tromsø' })).toHaveCount(0);
+  await expect(admin.getByText('HLF (demo) · Organisasjonsadministrator')).toBeVisible();
+  await admin.context().close();
+});
