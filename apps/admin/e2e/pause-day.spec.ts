@@ -241,3 +241,41 @@ test('an org admin sees every chapter of the organization, and only that organiz
   await expect(admin.getByText('HLF (demo) · Organisasjonsadministrator')).toBeVisible();
   await admin.context().close();
 });
+
+test('the roster is searched, filtered and sorted on the server, and the view is a link to share', async ({
+  browser,
+}) => {
+  const per = await personSignsIn(browser, 'per.coordinator@hlf.demo');
+  await per.getByRole('link', { name: 'Oslo', exact: true }).click();
+  const roster = per.getByRole('table', { name: 'Likepersoner' });
+  await expect(roster.getByRole('row')).toHaveCount(4);
+
+  await per.getByRole('combobox', { name: 'Status' }).click();
+  await per.getByRole('option', { name: 'Pause' }).click();
+  await expect(per).toHaveURL(/status=paused/);
+  await expect(roster.getByRole('row', { name: /Jonas Dahl/ })).toBeVisible();
+  await expect(roster.getByRole('row', { name: /Aktiv/ })).toHaveCount(0);
+  const pausedRows = await roster.getByRole('row').count();
+  expect(pausedRows).toBeLessThan(4);
+  const shared = per.url();
+
+  await per.getByRole('combobox', { name: 'Status' }).click();
+  await per.getByRole('option', { name: 'Alle' }).click();
+  await per.getByRole('searchbox', { name: 'Søk etter navn' }).fill('emm');
+  await expect(roster.getByRole('row')).toHaveCount(2);
+  await expect(roster.getByRole('row').nth(1)).toContainText('Emma Strand');
+  await per.getByRole('searchbox', { name: 'Søk etter navn' }).fill('');
+
+  await per.getByRole('combobox', { name: 'Sorter etter' }).click();
+  await per.getByRole('option', { name: 'Sertifisering utløper' }).click();
+  await expect(roster.getByRole('row').nth(1)).toContainText('Jonas Dahl');
+
+  // The shared link opens the same filtered view in a colleague's browser.
+  const kari = await personSignsIn(browser, 'kari.coordinator@hlf.demo');
+  await kari.goto(shared);
+  const kariRoster = kari.getByRole('table', { name: 'Likepersoner' });
+  await expect(kariRoster.getByRole('row')).toHaveCount(pausedRows);
+  await expect(kariRoster.getByRole('row', { name: /Aktiv/ })).toHaveCount(0);
+  await expect(kari.getByRole('combobox', { name: 'Status' })).toHaveValue('Pause');
+  for (const page of [per, kari]) await page.context().close();
+});
