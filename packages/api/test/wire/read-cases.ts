@@ -216,6 +216,20 @@ export const readCases: ReadCase[] = [
     data: named('Anna Berg', 'Lars Vik (no login yet)'),
   },
   {
+    name: 'in.() is the empty list: nothing matches',
+    as: 'admin',
+    raw: { path: '/peer_mentor_status?select=peer_mentor_id&reason_code=in.()' },
+    status: 200,
+    data: [],
+  },
+  {
+    name: 'not.in.() matches every row',
+    as: 'admin',
+    raw: { path: '/peer_mentors?select=display_name&display_name=not.in.()&order=display_name' },
+    status: 200,
+    data: named(...names),
+  },
+  {
     name: 'is null',
     as: 'admin',
     query: (db) => status(db).is('reason_code', null),

@@ -141,7 +141,12 @@ class StatementBuilder {
         sql = `${left} ${containmentSql[operation.operator]} ${this.parameter(operation.value)}`;
         break;
       case 'in':
-        sql = `${left} in (${operation.values.map((value) => this.parameter(value)).join(', ')})`;
+        // `in.()` is the empty list, as in PostgREST (= ANY('{}')): it matches nothing. The
+        // column stays in the SQL so a JSON path's parameters are still referenced.
+        sql =
+          operation.values.length === 1 && operation.values[0] === ''
+            ? `(${left} is null and false)`
+            : `${left} in (${operation.values.map((value) => this.parameter(value)).join(', ')})`;
         break;
       case 'is':
         sql = `${left} ${isSql[operation.value]}`;
