@@ -475,4 +475,525 @@ void main() {
       expect(PostgrestErrorBody.fromJson(<String, dynamic>{...json, 'added_later': 1}), PostgrestErrorBody.fromJson(json));
     });
   });
+
+  group('SwitchOrganizationArgs', () {
+    final json = <String, dynamic>{
+      'p_organization_id': 'fbe3e531-48bb-cc42-aa10-594c16bcf48d',
+    };
+    final otherJson = <String, dynamic>{
+      'p_organization_id': '477bddac-de0d-130a-191d-7725a5948305',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = SwitchOrganizationArgs.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(SwitchOrganizationArgs.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(SwitchOrganizationArgs.fromJson(json), SwitchOrganizationArgs.fromJson(Map<String, dynamic>.of(json)));
+      expect(SwitchOrganizationArgs.fromJson(json).hashCode, SwitchOrganizationArgs.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(SwitchOrganizationArgs.fromJson(otherJson), isNot(SwitchOrganizationArgs.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = SwitchOrganizationArgs.fromJson(json);
+      final changed = model.copyWith(organizationId: SwitchOrganizationArgs.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, SwitchOrganizationArgs.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['p_organization_id']) {
+        expect(
+          () => SwitchOrganizationArgs.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => SwitchOrganizationArgs.fromJson(<String, dynamic>{...json, 'p_organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+  });
+
+  group('OrganizationSwitchRow', () {
+    final json = <String, dynamic>{
+      'organization_id': '3f81e73f-d240-0f8e-b3f7-dc843c264771',
+      'organization_name': 'OrganizationSwitchRow.organization_name text',
+      'role': 'peer_mentor',
+      'selected_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    final otherJson = <String, dynamic>{
+      'organization_id': '1437bcce-f470-636c-eb4a-9c93ca0f4599',
+      'organization_name': 'another OrganizationSwitchRow.organization_name',
+      'role': 'org_admin',
+      'selected_at': '2026-11-27T08:00:00+01:00',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = OrganizationSwitchRow.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(OrganizationSwitchRow.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(OrganizationSwitchRow.fromJson(json), OrganizationSwitchRow.fromJson(Map<String, dynamic>.of(json)));
+      expect(OrganizationSwitchRow.fromJson(json).hashCode, OrganizationSwitchRow.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(OrganizationSwitchRow.fromJson(otherJson), isNot(OrganizationSwitchRow.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = OrganizationSwitchRow.fromJson(json);
+      final changed = model.copyWith(organizationId: OrganizationSwitchRow.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, OrganizationSwitchRow.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['organization_id', 'organization_name', 'role', 'selected_at']) {
+        expect(
+          () => OrganizationSwitchRow.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => OrganizationSwitchRow.fromJson(<String, dynamic>{...json, 'organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+
+    test('ignores a key added to the wire later', () {
+      expect(OrganizationSwitchRow.fromJson(<String, dynamic>{...json, 'added_later': 1}), OrganizationSwitchRow.fromJson(json));
+    });
+  });
+
+  group('ChangeMemberRoleArgs', () {
+    final json = <String, dynamic>{
+      'p_organization_id': '087e238c-d842-a5ae-ddd8-54ad64da3d4d',
+      'p_user_id': 'b70e43a4-7085-5f26-a1b6-bea1154b01d1',
+      'p_role': 'peer_mentor',
+    };
+    final otherJson = <String, dynamic>{
+      'p_organization_id': '5d01f465-b684-eb72-f312-ca7c668cce25',
+      'p_user_id': 'a4d24d4d-6527-d182-068f-81388a99eed9',
+      'p_role': 'org_admin',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = ChangeMemberRoleArgs.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(ChangeMemberRoleArgs.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(ChangeMemberRoleArgs.fromJson(json), ChangeMemberRoleArgs.fromJson(Map<String, dynamic>.of(json)));
+      expect(ChangeMemberRoleArgs.fromJson(json).hashCode, ChangeMemberRoleArgs.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(ChangeMemberRoleArgs.fromJson(otherJson), isNot(ChangeMemberRoleArgs.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = ChangeMemberRoleArgs.fromJson(json);
+      final changed = model.copyWith(organizationId: ChangeMemberRoleArgs.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, ChangeMemberRoleArgs.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['p_organization_id', 'p_user_id', 'p_role']) {
+        expect(
+          () => ChangeMemberRoleArgs.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => ChangeMemberRoleArgs.fromJson(<String, dynamic>{...json, 'p_organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+  });
+
+  group('RemoveMemberArgs', () {
+    final json = <String, dynamic>{
+      'p_organization_id': '95004350-8aa2-e45a-ecaf-6ef1bc1782a5',
+      'p_user_id': '4bd4cc88-d4f0-b6f2-fa0b-68e5170849a1',
+    };
+    final otherJson = <String, dynamic>{
+      'p_organization_id': '31cada69-202d-c47a-369a-a514c8bc52b5',
+      'p_user_id': '6d742631-a326-ff5a-0c43-bff043907161',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = RemoveMemberArgs.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(RemoveMemberArgs.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(RemoveMemberArgs.fromJson(json), RemoveMemberArgs.fromJson(Map<String, dynamic>.of(json)));
+      expect(RemoveMemberArgs.fromJson(json).hashCode, RemoveMemberArgs.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(RemoveMemberArgs.fromJson(otherJson), isNot(RemoveMemberArgs.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = RemoveMemberArgs.fromJson(json);
+      final changed = model.copyWith(organizationId: RemoveMemberArgs.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, RemoveMemberArgs.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['p_organization_id', 'p_user_id']) {
+        expect(
+          () => RemoveMemberArgs.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => RemoveMemberArgs.fromJson(<String, dynamic>{...json, 'p_organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+  });
+
+  group('CoordinatorChapterArgs', () {
+    final json = <String, dynamic>{
+      'p_organization_id': '4a28a391-9d37-6a82-469c-c874d1706f41',
+      'p_user_id': '6e66f661-f9ea-5dd2-c77c-96c8429480e5',
+      'p_chapter_id': '94058fa3-f6ef-42f2-aa3f-d28c2e39da51',
+    };
+    final otherJson = <String, dynamic>{
+      'p_organization_id': '0b48e90c-0bd3-bf66-7a67-0bb1c8f7ff89',
+      'p_user_id': '9ac7b1dc-5a40-07fe-a3a0-062da2e7091d',
+      'p_chapter_id': '31498882-f33e-8054-c7a6-b783575344b9',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = CoordinatorChapterArgs.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(CoordinatorChapterArgs.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(CoordinatorChapterArgs.fromJson(json), CoordinatorChapterArgs.fromJson(Map<String, dynamic>.of(json)));
+      expect(CoordinatorChapterArgs.fromJson(json).hashCode, CoordinatorChapterArgs.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(CoordinatorChapterArgs.fromJson(otherJson), isNot(CoordinatorChapterArgs.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = CoordinatorChapterArgs.fromJson(json);
+      final changed = model.copyWith(organizationId: CoordinatorChapterArgs.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, CoordinatorChapterArgs.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['p_organization_id', 'p_user_id', 'p_chapter_id']) {
+        expect(
+          () => CoordinatorChapterArgs.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => CoordinatorChapterArgs.fromJson(<String, dynamic>{...json, 'p_organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+  });
+
+  group('MentorChapterArgs', () {
+    final json = <String, dynamic>{
+      'p_organization_id': '2b95ee16-508e-e714-19f2-718f2cc99d39',
+      'p_peer_mentor_id': '9f22b8e9-8236-d1aa-3c64-0d9852974af1',
+      'p_chapter_id': '09ef5186-a3f8-0056-2548-9e73625dd0d5',
+    };
+    final otherJson = <String, dynamic>{
+      'p_organization_id': 'e5b603bb-cc3f-97ea-b923-639ce22bf4d1',
+      'p_peer_mentor_id': '7dc01f34-3465-7e2a-a6b7-1a39ca823c91',
+      'p_chapter_id': '6b21a7ab-b07f-600a-4523-b64ef4b6ff65',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = MentorChapterArgs.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(MentorChapterArgs.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(MentorChapterArgs.fromJson(json), MentorChapterArgs.fromJson(Map<String, dynamic>.of(json)));
+      expect(MentorChapterArgs.fromJson(json).hashCode, MentorChapterArgs.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(MentorChapterArgs.fromJson(otherJson), isNot(MentorChapterArgs.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = MentorChapterArgs.fromJson(json);
+      final changed = model.copyWith(organizationId: MentorChapterArgs.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, MentorChapterArgs.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['p_organization_id', 'p_peer_mentor_id', 'p_chapter_id']) {
+        expect(
+          () => MentorChapterArgs.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => MentorChapterArgs.fromJson(<String, dynamic>{...json, 'p_organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+  });
+
+  group('OrganizationMemberRow', () {
+    final json = <String, dynamic>{
+      'organization_id': '4d55e789-5c20-510a-ba7b-c106c7937f25',
+      'user_id': '1a0ac109-c46c-adba-420c-1e0edeb2a6b5',
+      'role': 'peer_mentor',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    final otherJson = <String, dynamic>{
+      'organization_id': 'c07b11d4-eda4-2430-1d12-e045f2906e0d',
+      'user_id': '91bd1f54-1a76-5084-6c99-208d299484b5',
+      'role': 'org_admin',
+      'created_at': '2026-11-27T08:00:00+01:00',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = OrganizationMemberRow.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(OrganizationMemberRow.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(OrganizationMemberRow.fromJson(json), OrganizationMemberRow.fromJson(Map<String, dynamic>.of(json)));
+      expect(OrganizationMemberRow.fromJson(json).hashCode, OrganizationMemberRow.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(OrganizationMemberRow.fromJson(otherJson), isNot(OrganizationMemberRow.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = OrganizationMemberRow.fromJson(json);
+      final changed = model.copyWith(organizationId: OrganizationMemberRow.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, OrganizationMemberRow.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['organization_id', 'user_id', 'role', 'created_at']) {
+        expect(
+          () => OrganizationMemberRow.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => OrganizationMemberRow.fromJson(<String, dynamic>{...json, 'organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+
+    test('ignores a key added to the wire later', () {
+      expect(OrganizationMemberRow.fromJson(<String, dynamic>{...json, 'added_later': 1}), OrganizationMemberRow.fromJson(json));
+    });
+  });
+
+  group('CoordinatorChapterRow', () {
+    final json = <String, dynamic>{
+      'user_id': 'e6e6e88f-8be0-b406-6015-e9142ebdff39',
+      'chapter_id': '82dab76d-68ca-dce2-bffd-47d40e99c179',
+      'organization_id': 'bfdd8393-a398-0ffa-06d8-b4e47cef3821',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    final otherJson = <String, dynamic>{
+      'user_id': '7276c05e-4545-7ae4-bd0f-cea320d48bd1',
+      'chapter_id': 'f1014658-aafd-3412-b1db-1c65e0c988b1',
+      'organization_id': '2edaa3f2-d4c9-96c4-5fb9-74cb29aa40a9',
+      'created_at': '2026-11-27T08:00:00+01:00',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = CoordinatorChapterRow.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(CoordinatorChapterRow.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(CoordinatorChapterRow.fromJson(json), CoordinatorChapterRow.fromJson(Map<String, dynamic>.of(json)));
+      expect(CoordinatorChapterRow.fromJson(json).hashCode, CoordinatorChapterRow.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(CoordinatorChapterRow.fromJson(otherJson), isNot(CoordinatorChapterRow.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = CoordinatorChapterRow.fromJson(json);
+      final changed = model.copyWith(userId: CoordinatorChapterRow.fromJson(otherJson).userId);
+      expect(changed.userId, CoordinatorChapterRow.fromJson(otherJson).userId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(userId: model.userId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['user_id', 'chapter_id', 'organization_id', 'created_at']) {
+        expect(
+          () => CoordinatorChapterRow.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => CoordinatorChapterRow.fromJson(<String, dynamic>{...json, 'user_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+
+    test('ignores a key added to the wire later', () {
+      expect(CoordinatorChapterRow.fromJson(<String, dynamic>{...json, 'added_later': 1}), CoordinatorChapterRow.fromJson(json));
+    });
+  });
+
+  group('PeerMentorChapterRow', () {
+    final json = <String, dynamic>{
+      'peer_mentor_id': '5e695695-d77f-2c92-d52b-73a2d51175c5',
+      'chapter_id': 'c46869f2-8c81-a534-6520-4b9792500109',
+      'organization_id': '578ff50a-5d49-6562-078e-54e7a1e93711',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    final otherJson = <String, dynamic>{
+      'peer_mentor_id': '0cd87570-44ab-d204-fb25-c2e9352d7c25',
+      'chapter_id': '51b5c0b7-b4f6-0136-d58b-f3cc02675c39',
+      'organization_id': '4319b19f-54b9-4036-12f6-c2c26188a8d1',
+      'created_at': '2026-11-27T08:00:00+01:00',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = PeerMentorChapterRow.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(PeerMentorChapterRow.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(PeerMentorChapterRow.fromJson(json), PeerMentorChapterRow.fromJson(Map<String, dynamic>.of(json)));
+      expect(PeerMentorChapterRow.fromJson(json).hashCode, PeerMentorChapterRow.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(PeerMentorChapterRow.fromJson(otherJson), isNot(PeerMentorChapterRow.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = PeerMentorChapterRow.fromJson(json);
+      final changed = model.copyWith(peerMentorId: PeerMentorChapterRow.fromJson(otherJson).peerMentorId);
+      expect(changed.peerMentorId, PeerMentorChapterRow.fromJson(otherJson).peerMentorId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(peerMentorId: model.peerMentorId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['peer_mentor_id', 'chapter_id', 'organization_id', 'created_at']) {
+        expect(
+          () => PeerMentorChapterRow.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => PeerMentorChapterRow.fromJson(<String, dynamic>{...json, 'peer_mentor_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+
+    test('ignores a key added to the wire later', () {
+      expect(PeerMentorChapterRow.fromJson(<String, dynamic>{...json, 'added_later': 1}), PeerMentorChapterRow.fromJson(json));
+    });
+  });
+
+  group('AccessTokenAppMetadata', () {
+    final json = <String, dynamic>{
+      'organization_id': '6a01d6ff-d60f-3cda-2d00-0daacf61a4ad',
+      'organization_role': 'peer_mentor',
+    };
+    final otherJson = <String, dynamic>{
+      'organization_id': '98ea9e0e-33e8-ab56-e202-49aba82a7c95',
+      'organization_role': 'org_admin',
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = AccessTokenAppMetadata.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(AccessTokenAppMetadata.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(AccessTokenAppMetadata.fromJson(json), AccessTokenAppMetadata.fromJson(Map<String, dynamic>.of(json)));
+      expect(AccessTokenAppMetadata.fromJson(json).hashCode, AccessTokenAppMetadata.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(AccessTokenAppMetadata.fromJson(otherJson), isNot(AccessTokenAppMetadata.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = AccessTokenAppMetadata.fromJson(json);
+      final changed = model.copyWith(organizationId: AccessTokenAppMetadata.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, AccessTokenAppMetadata.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('copyWith can set organizationId to null', () {
+      final model = AccessTokenAppMetadata.fromJson(json).copyWith(organizationId: null);
+      expect(model.organizationId, isNull);
+      expect(AccessTokenAppMetadata.fromJson(model.toJson()), model);
+    });
+
+    test('leaves out optional arguments that are null, so the database defaults them', () {
+      final model = AccessTokenAppMetadata.fromJson(<String, dynamic>{
+        for (final entry in json.entries)
+          if (!<String>['organization_id', 'organization_role'].contains(entry.key)) entry.key: entry.value,
+      });
+      expect(model.organizationId, isNull);
+      expect(model.organizationRole, isNull);
+      expect(model.toJson().containsKey('organization_id'), isFalse);
+      expect(model.toJson().containsKey('organization_role'), isFalse);
+    });
+
+    test('ignores a key added to the wire later', () {
+      expect(AccessTokenAppMetadata.fromJson(<String, dynamic>{...json, 'added_later': 1}), AccessTokenAppMetadata.fromJson(json));
+    });
+  });
 }

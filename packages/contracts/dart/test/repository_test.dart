@@ -118,6 +118,143 @@ void main() {
     expect(result, body.map((item) => ActivePauseRow.fromJson(item as Map<String, dynamic>)).toList());
   });
 
+  test('switchOrganization posts its arguments to /rest/v1/rpc/switch_organization and reads the response', () async {
+    final args = SwitchOrganizationArgs.fromJson(<String, dynamic>{
+      'p_organization_id': 'fbe3e531-48bb-cc42-aa10-594c16bcf48d',
+    });
+    final body = <dynamic>[<String, dynamic>{
+      'organization_id': '3f81e73f-d240-0f8e-b3f7-dc843c264771',
+      'organization_name': 'OrganizationSwitchRow.organization_name text',
+      'role': 'peer_mentor',
+      'selected_at': '2026-11-26T16:15:20.768935+00:00',
+    }];
+    answer = (_) => reply(body);
+    final result = await repository.switchOrganization(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/switch_organization');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, body.map((item) => OrganizationSwitchRow.fromJson(item as Map<String, dynamic>)).toList());
+  });
+
+  test('changeMemberRole posts its arguments to /rest/v1/rpc/change_member_role and reads the response', () async {
+    final args = ChangeMemberRoleArgs.fromJson(<String, dynamic>{
+      'p_organization_id': '087e238c-d842-a5ae-ddd8-54ad64da3d4d',
+      'p_user_id': 'b70e43a4-7085-5f26-a1b6-bea1154b01d1',
+      'p_role': 'peer_mentor',
+    });
+    final body = <String, dynamic>{
+      'organization_id': '4d55e789-5c20-510a-ba7b-c106c7937f25',
+      'user_id': '1a0ac109-c46c-adba-420c-1e0edeb2a6b5',
+      'role': 'peer_mentor',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    answer = (_) => reply(body);
+    final result = await repository.changeMemberRole(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/change_member_role');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, OrganizationMemberRow.fromJson(body));
+  });
+
+  test('removeMember posts its arguments to /rest/v1/rpc/remove_member and reads the response', () async {
+    final args = RemoveMemberArgs.fromJson(<String, dynamic>{
+      'p_organization_id': '95004350-8aa2-e45a-ecaf-6ef1bc1782a5',
+      'p_user_id': '4bd4cc88-d4f0-b6f2-fa0b-68e5170849a1',
+    });
+    final body = <String, dynamic>{
+      'organization_id': '4d55e789-5c20-510a-ba7b-c106c7937f25',
+      'user_id': '1a0ac109-c46c-adba-420c-1e0edeb2a6b5',
+      'role': 'peer_mentor',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    answer = (_) => reply(body);
+    final result = await repository.removeMember(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/remove_member');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, OrganizationMemberRow.fromJson(body));
+  });
+
+  test('assignCoordinatorChapter posts its arguments to /rest/v1/rpc/assign_coordinator_chapter and reads the response', () async {
+    final args = CoordinatorChapterArgs.fromJson(<String, dynamic>{
+      'p_organization_id': '4a28a391-9d37-6a82-469c-c874d1706f41',
+      'p_user_id': '6e66f661-f9ea-5dd2-c77c-96c8429480e5',
+      'p_chapter_id': '94058fa3-f6ef-42f2-aa3f-d28c2e39da51',
+    });
+    final body = <String, dynamic>{
+      'user_id': 'e6e6e88f-8be0-b406-6015-e9142ebdff39',
+      'chapter_id': '82dab76d-68ca-dce2-bffd-47d40e99c179',
+      'organization_id': 'bfdd8393-a398-0ffa-06d8-b4e47cef3821',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    answer = (_) => reply(body);
+    final result = await repository.assignCoordinatorChapter(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/assign_coordinator_chapter');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, CoordinatorChapterRow.fromJson(body));
+  });
+
+  test('unassignCoordinatorChapter posts its arguments to /rest/v1/rpc/unassign_coordinator_chapter and reads the response', () async {
+    final args = CoordinatorChapterArgs.fromJson(<String, dynamic>{
+      'p_organization_id': '4a28a391-9d37-6a82-469c-c874d1706f41',
+      'p_user_id': '6e66f661-f9ea-5dd2-c77c-96c8429480e5',
+      'p_chapter_id': '94058fa3-f6ef-42f2-aa3f-d28c2e39da51',
+    });
+    final body = <String, dynamic>{
+      'user_id': 'e6e6e88f-8be0-b406-6015-e9142ebdff39',
+      'chapter_id': '82dab76d-68ca-dce2-bffd-47d40e99c179',
+      'organization_id': 'bfdd8393-a398-0ffa-06d8-b4e47cef3821',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    answer = (_) => reply(body);
+    final result = await repository.unassignCoordinatorChapter(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/unassign_coordinator_chapter');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, CoordinatorChapterRow.fromJson(body));
+  });
+
+  test('addMentorChapter posts its arguments to /rest/v1/rpc/add_mentor_chapter and reads the response', () async {
+    final args = MentorChapterArgs.fromJson(<String, dynamic>{
+      'p_organization_id': '2b95ee16-508e-e714-19f2-718f2cc99d39',
+      'p_peer_mentor_id': '9f22b8e9-8236-d1aa-3c64-0d9852974af1',
+      'p_chapter_id': '09ef5186-a3f8-0056-2548-9e73625dd0d5',
+    });
+    final body = <String, dynamic>{
+      'peer_mentor_id': '5e695695-d77f-2c92-d52b-73a2d51175c5',
+      'chapter_id': 'c46869f2-8c81-a534-6520-4b9792500109',
+      'organization_id': '578ff50a-5d49-6562-078e-54e7a1e93711',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    answer = (_) => reply(body);
+    final result = await repository.addMentorChapter(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/add_mentor_chapter');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, PeerMentorChapterRow.fromJson(body));
+  });
+
+  test('removeMentorChapter posts its arguments to /rest/v1/rpc/remove_mentor_chapter and reads the response', () async {
+    final args = MentorChapterArgs.fromJson(<String, dynamic>{
+      'p_organization_id': '2b95ee16-508e-e714-19f2-718f2cc99d39',
+      'p_peer_mentor_id': '9f22b8e9-8236-d1aa-3c64-0d9852974af1',
+      'p_chapter_id': '09ef5186-a3f8-0056-2548-9e73625dd0d5',
+    });
+    final body = <String, dynamic>{
+      'peer_mentor_id': '5e695695-d77f-2c92-d52b-73a2d51175c5',
+      'chapter_id': 'c46869f2-8c81-a534-6520-4b9792500109',
+      'organization_id': '578ff50a-5d49-6562-078e-54e7a1e93711',
+      'created_at': '2026-11-26T16:15:20.768935+00:00',
+    };
+    answer = (_) => reply(body);
+    final result = await repository.removeMentorChapter(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/remove_mentor_chapter');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, PeerMentorChapterRow.fromJson(body));
+  });
+
   test('a domain error body becomes its exception class, with details and hint', () async {
     answer = (_) => reply(<String, dynamic>{
       'code': 'PM423',

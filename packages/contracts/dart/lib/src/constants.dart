@@ -30,6 +30,11 @@ abstract final class JwtClaimKeys {
   static const String organizationIdContainer = 'app_metadata';
   static const String organizationIdProperty = 'organization_id';
 
+  /// The role in the claimed organization, set by the access token hook. For display only:
+  /// authority stays in organization_members.
+  static const String organizationRole = 'app_metadata.organization_role';
+  static const String organizationRoleProperty = 'organization_role';
+
   /// The user id (`auth.uid()`).
   static const String subject = 'sub';
 
@@ -136,6 +141,29 @@ enum MemberRole {
   }
 }
 
+/// What a membership administration RPC changed.
+enum MembershipChange {
+  memberRoleChanged('member_role_changed'),
+  memberRemoved('member_removed'),
+  coordinatorChapterAssigned('coordinator_chapter_assigned'),
+  coordinatorChapterUnassigned('coordinator_chapter_unassigned'),
+  mentorChapterAdded('mentor_chapter_added'),
+  mentorChapterRemoved('mentor_chapter_removed');
+
+  const MembershipChange(this.wireValue);
+
+  /// The value as it appears in JSON and in SQL.
+  final String wireValue;
+
+  /// The value whose [wireValue] this is, or null for one this version does not know.
+  static MembershipChange? fromWire(String? value) {
+    for (final candidate in values) {
+      if (candidate.wireValue == value) return candidate;
+    }
+    return null;
+  }
+}
+
 /// Who made a status transition; system is the service role (the nightly scheduler), with no user
 /// id.
 enum ActorRole {
@@ -177,8 +205,37 @@ abstract final class RpcNames {
   /// organization only. Domain errors: PM401, PM403, PM404, PM412, PM422.
   static const String getActivePausesForChapter = 'get_active_pauses_for_chapter';
 
+  /// Selects the organization the caller’s next token claims (refresh the session afterwards); the
+  /// caller must be a current member there. Domain errors: PM401, PM412, PM422.
+  static const String switchOrganization = 'switch_organization';
+
+  /// Changes a member’s role in the organization; org admins only, audited. A member made
+  /// peer_mentor loses their chapter assignments. Domain errors: PM401, PM403, PM404, PM412, PM422.
+  static const String changeMemberRole = 'change_member_role';
+
+  /// Removes a member from the organization at once, with their chapter assignments; org admins
+  /// only, audited. Their next token refresh loses the claim. Domain errors: PM401, PM403, PM404,
+  /// PM412, PM422.
+  static const String removeMember = 'remove_member';
+
+  /// Makes a coordinator cover a chapter; org admins only, audited. Domain errors: PM401, PM403,
+  /// PM404, PM412, PM422.
+  static const String assignCoordinatorChapter = 'assign_coordinator_chapter';
+
+  /// Ends a coordinator’s coverage of a chapter; org admins only, audited. Domain errors: PM401,
+  /// PM403, PM404, PM412, PM422.
+  static const String unassignCoordinatorChapter = 'unassign_coordinator_chapter';
+
+  /// Links a peer mentor to a chapter; org admins only, audited. Domain errors: PM401, PM403,
+  /// PM404, PM412, PM422.
+  static const String addMentorChapter = 'add_mentor_chapter';
+
+  /// Removes a peer mentor’s link to a chapter; org admins only, audited. Domain errors: PM401,
+  /// PM403, PM404, PM412, PM422.
+  static const String removeMentorChapter = 'remove_mentor_chapter';
+
   /// Every value above.
-  static const List<String> all = [activatePause, deactivatePause, getActivePausesForChapter];
+  static const List<String> all = [activatePause, deactivatePause, getActivePausesForChapter, switchOrganization, changeMemberRole, removeMember, assignCoordinatorChapter, unassignCoordinatorChapter, addMentorChapter, removeMentorChapter];
 }
 
 /// JSON keys of ActivatePauseArgs, in wire order. Arguments of activate_pause. p_expected_end must
@@ -259,6 +316,118 @@ abstract final class PostgrestErrorBodyKeys {
 
   /// Every value above.
   static const List<String> all = [code, message, details, hint];
+}
+
+/// JSON keys of SwitchOrganizationArgs, in wire order. Arguments of switch_organization. Refresh
+/// the session afterwards: the new token claims this organization.
+abstract final class SwitchOrganizationArgsKeys {
+  static const String organizationId = 'p_organization_id';
+
+  /// Every value above.
+  static const List<String> all = [organizationId];
+}
+
+/// JSON keys of OrganizationSwitchRow, in wire order. The organization switched to, its name and
+/// the caller’s role there (informational: authority stays in organization_members).
+abstract final class OrganizationSwitchRowKeys {
+  static const String organizationId = 'organization_id';
+  static const String organizationName = 'organization_name';
+  static const String role = 'role';
+  static const String selectedAt = 'selected_at';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, organizationName, role, selectedAt];
+}
+
+/// JSON keys of ChangeMemberRoleArgs, in wire order. Arguments of change_member_role. A member made
+/// peer_mentor loses their chapter assignments; the last org admin cannot be demoted.
+abstract final class ChangeMemberRoleArgsKeys {
+  static const String organizationId = 'p_organization_id';
+  static const String userId = 'p_user_id';
+  static const String role = 'p_role';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, userId, role];
+}
+
+/// JSON keys of RemoveMemberArgs, in wire order. Arguments of remove_member. The last org admin
+/// cannot be removed.
+abstract final class RemoveMemberArgsKeys {
+  static const String organizationId = 'p_organization_id';
+  static const String userId = 'p_user_id';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, userId];
+}
+
+/// JSON keys of CoordinatorChapterArgs, in wire order. Arguments of assign_coordinator_chapter and
+/// unassign_coordinator_chapter.
+abstract final class CoordinatorChapterArgsKeys {
+  static const String organizationId = 'p_organization_id';
+  static const String userId = 'p_user_id';
+  static const String chapterId = 'p_chapter_id';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, userId, chapterId];
+}
+
+/// JSON keys of MentorChapterArgs, in wire order. Arguments of add_mentor_chapter and
+/// remove_mentor_chapter.
+abstract final class MentorChapterArgsKeys {
+  static const String organizationId = 'p_organization_id';
+  static const String peerMentorId = 'p_peer_mentor_id';
+  static const String chapterId = 'p_chapter_id';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, peerMentorId, chapterId];
+}
+
+/// JSON keys of OrganizationMemberRow, in wire order. A membership: as it is after
+/// change_member_role, or as it was before remove_member.
+abstract final class OrganizationMemberRowKeys {
+  static const String organizationId = 'organization_id';
+  static const String userId = 'user_id';
+  static const String role = 'role';
+  static const String createdAt = 'created_at';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, userId, role, createdAt];
+}
+
+/// JSON keys of CoordinatorChapterRow, in wire order. A coordinator’s coverage of a chapter, as
+/// assigned or as it was when unassigned.
+abstract final class CoordinatorChapterRowKeys {
+  static const String userId = 'user_id';
+  static const String chapterId = 'chapter_id';
+  static const String organizationId = 'organization_id';
+  static const String createdAt = 'created_at';
+
+  /// Every value above.
+  static const List<String> all = [userId, chapterId, organizationId, createdAt];
+}
+
+/// JSON keys of PeerMentorChapterRow, in wire order. A mentor’s link to a chapter, as added or as
+/// it was when removed.
+abstract final class PeerMentorChapterRowKeys {
+  static const String peerMentorId = 'peer_mentor_id';
+  static const String chapterId = 'chapter_id';
+  static const String organizationId = 'organization_id';
+  static const String createdAt = 'created_at';
+
+  /// Every value above.
+  static const List<String> all = [peerMentorId, chapterId, organizationId, createdAt];
+}
+
+/// JSON keys of AccessTokenAppMetadata, in wire order. app_metadata in an access token, as
+/// custom_access_token_hook writes it: organization_id selects the organization (authority stays in
+/// organization_members); organization_role is informational. Both are absent without a current
+/// membership.
+abstract final class AccessTokenAppMetadataKeys {
+  static const String organizationId = 'organization_id';
+  static const String organizationRole = 'organization_role';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, organizationRole];
 }
 
 /// Our domain errors: the `code` of a PostgREST error body (`PostgrestException.code`) is a

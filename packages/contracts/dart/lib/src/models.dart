@@ -523,3 +523,640 @@ final class PostgrestErrorBody {
   @override
   String toString() => 'PostgrestErrorBody(code: $code, message: $message, details: $details, hint: $hint)';
 }
+
+/// Arguments of switch_organization. Refresh the session afterwards: the new token claims this
+/// organization.
+final class SwitchOrganizationArgs {
+  const SwitchOrganizationArgs({
+    required this.organizationId,
+  });
+
+  /// Reads SwitchOrganizationArgs from its JSON object. Keys of arguments the database would
+  /// default may be absent. Throws a [FormatException] naming the key when a value is missing or
+  /// has the wrong type.
+  factory SwitchOrganizationArgs.fromJson(Map<String, dynamic> json) {
+    return SwitchOrganizationArgs(
+      organizationId: decodeKey<String>(json, 'p_organization_id', decodeString),
+    );
+  }
+
+  /// `p_organization_id` on the wire.
+  final String organizationId;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'p_organization_id': organizationId,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  SwitchOrganizationArgs copyWith({
+    String? organizationId,
+  }) {
+    return SwitchOrganizationArgs(
+      organizationId: organizationId ?? this.organizationId,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is SwitchOrganizationArgs &&
+          other.organizationId == organizationId;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['SwitchOrganizationArgs', organizationId]);
+
+  @override
+  String toString() => 'SwitchOrganizationArgs(organizationId: $organizationId)';
+}
+
+/// The organization switched to, its name and the caller’s role there (informational: authority
+/// stays in organization_members).
+final class OrganizationSwitchRow {
+  const OrganizationSwitchRow({
+    required this.organizationId,
+    required this.organizationName,
+    required this.role,
+    required this.selectedAt,
+  });
+
+  /// Reads OrganizationSwitchRow from its JSON object. Keys this version does not know are ignored,
+  /// so a column added later does not break it. Throws a [FormatException] naming the key when a
+  /// value is missing or has the wrong type.
+  factory OrganizationSwitchRow.fromJson(Map<String, dynamic> json) {
+    return OrganizationSwitchRow(
+      organizationId: decodeKey<String>(json, 'organization_id', decodeString),
+      organizationName: decodeKey<String>(json, 'organization_name', decodeString),
+      role: decodeKey<MemberRole>(json, 'role', decodeEnum(MemberRole.fromWire, 'MemberRole')),
+      selectedAt: decodeKey<DateTime>(json, 'selected_at', decodeTimestamp),
+    );
+  }
+
+  /// `organization_id` on the wire.
+  final String organizationId;
+
+  /// `organization_name` on the wire.
+  final String organizationName;
+
+  /// `role` on the wire. A user’s role in one organization.
+  final MemberRole role;
+
+  /// `selected_at` on the wire.
+  final DateTime selectedAt;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'organization_id': organizationId,
+        'organization_name': organizationName,
+        'role': role.wireValue,
+        'selected_at': selectedAt.toUtc().toIso8601String(),
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  OrganizationSwitchRow copyWith({
+    String? organizationId,
+    String? organizationName,
+    MemberRole? role,
+    DateTime? selectedAt,
+  }) {
+    return OrganizationSwitchRow(
+      organizationId: organizationId ?? this.organizationId,
+      organizationName: organizationName ?? this.organizationName,
+      role: role ?? this.role,
+      selectedAt: selectedAt ?? this.selectedAt,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is OrganizationSwitchRow &&
+          other.organizationId == organizationId &&
+          other.organizationName == organizationName &&
+          other.role == role &&
+          other.selectedAt == selectedAt;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['OrganizationSwitchRow', organizationId, organizationName, role, selectedAt]);
+
+  @override
+  String toString() => 'OrganizationSwitchRow(organizationId: $organizationId, organizationName: $organizationName, role: $role, selectedAt: $selectedAt)';
+}
+
+/// Arguments of change_member_role. A member made peer_mentor loses their chapter assignments; the
+/// last org admin cannot be demoted.
+final class ChangeMemberRoleArgs {
+  const ChangeMemberRoleArgs({
+    required this.organizationId,
+    required this.userId,
+    required this.role,
+  });
+
+  /// Reads ChangeMemberRoleArgs from its JSON object. Keys of arguments the database would default
+  /// may be absent. Throws a [FormatException] naming the key when a value is missing or has the
+  /// wrong type.
+  factory ChangeMemberRoleArgs.fromJson(Map<String, dynamic> json) {
+    return ChangeMemberRoleArgs(
+      organizationId: decodeKey<String>(json, 'p_organization_id', decodeString),
+      userId: decodeKey<String>(json, 'p_user_id', decodeString),
+      role: decodeKey<MemberRole>(json, 'p_role', decodeEnum(MemberRole.fromWire, 'MemberRole')),
+    );
+  }
+
+  /// `p_organization_id` on the wire.
+  final String organizationId;
+
+  /// `p_user_id` on the wire.
+  final String userId;
+
+  /// `p_role` on the wire. A user’s role in one organization.
+  final MemberRole role;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'p_organization_id': organizationId,
+        'p_user_id': userId,
+        'p_role': role.wireValue,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  ChangeMemberRoleArgs copyWith({
+    String? organizationId,
+    String? userId,
+    MemberRole? role,
+  }) {
+    return ChangeMemberRoleArgs(
+      organizationId: organizationId ?? this.organizationId,
+      userId: userId ?? this.userId,
+      role: role ?? this.role,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is ChangeMemberRoleArgs &&
+          other.organizationId == organizationId &&
+          other.userId == userId &&
+          other.role == role;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['ChangeMemberRoleArgs', organizationId, userId, role]);
+
+  @override
+  String toString() => 'ChangeMemberRoleArgs(organizationId: $organizationId, userId: $userId, role: $role)';
+}
+
+/// Arguments of remove_member. The last org admin cannot be removed.
+final class RemoveMemberArgs {
+  const RemoveMemberArgs({
+    required this.organizationId,
+    required this.userId,
+  });
+
+  /// Reads RemoveMemberArgs from its JSON object. Keys of arguments the database would default may
+  /// be absent. Throws a [FormatException] naming the key when a value is missing or has the wrong
+  /// type.
+  factory RemoveMemberArgs.fromJson(Map<String, dynamic> json) {
+    return RemoveMemberArgs(
+      organizationId: decodeKey<String>(json, 'p_organization_id', decodeString),
+      userId: decodeKey<String>(json, 'p_user_id', decodeString),
+    );
+  }
+
+  /// `p_organization_id` on the wire.
+  final String organizationId;
+
+  /// `p_user_id` on the wire.
+  final String userId;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'p_organization_id': organizationId,
+        'p_user_id': userId,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  RemoveMemberArgs copyWith({
+    String? organizationId,
+    String? userId,
+  }) {
+    return RemoveMemberArgs(
+      organizationId: organizationId ?? this.organizationId,
+      userId: userId ?? this.userId,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is RemoveMemberArgs &&
+          other.organizationId == organizationId &&
+          other.userId == userId;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['RemoveMemberArgs', organizationId, userId]);
+
+  @override
+  String toString() => 'RemoveMemberArgs(organizationId: $organizationId, userId: $userId)';
+}
+
+/// Arguments of assign_coordinator_chapter and unassign_coordinator_chapter.
+final class CoordinatorChapterArgs {
+  const CoordinatorChapterArgs({
+    required this.organizationId,
+    required this.userId,
+    required this.chapterId,
+  });
+
+  /// Reads CoordinatorChapterArgs from its JSON object. Keys of arguments the database would
+  /// default may be absent. Throws a [FormatException] naming the key when a value is missing or
+  /// has the wrong type.
+  factory CoordinatorChapterArgs.fromJson(Map<String, dynamic> json) {
+    return CoordinatorChapterArgs(
+      organizationId: decodeKey<String>(json, 'p_organization_id', decodeString),
+      userId: decodeKey<String>(json, 'p_user_id', decodeString),
+      chapterId: decodeKey<String>(json, 'p_chapter_id', decodeString),
+    );
+  }
+
+  /// `p_organization_id` on the wire.
+  final String organizationId;
+
+  /// `p_user_id` on the wire.
+  final String userId;
+
+  /// `p_chapter_id` on the wire.
+  final String chapterId;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'p_organization_id': organizationId,
+        'p_user_id': userId,
+        'p_chapter_id': chapterId,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  CoordinatorChapterArgs copyWith({
+    String? organizationId,
+    String? userId,
+    String? chapterId,
+  }) {
+    return CoordinatorChapterArgs(
+      organizationId: organizationId ?? this.organizationId,
+      userId: userId ?? this.userId,
+      chapterId: chapterId ?? this.chapterId,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is CoordinatorChapterArgs &&
+          other.organizationId == organizationId &&
+          other.userId == userId &&
+          other.chapterId == chapterId;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['CoordinatorChapterArgs', organizationId, userId, chapterId]);
+
+  @override
+  String toString() => 'CoordinatorChapterArgs(organizationId: $organizationId, userId: $userId, chapterId: $chapterId)';
+}
+
+/// Arguments of add_mentor_chapter and remove_mentor_chapter.
+final class MentorChapterArgs {
+  const MentorChapterArgs({
+    required this.organizationId,
+    required this.peerMentorId,
+    required this.chapterId,
+  });
+
+  /// Reads MentorChapterArgs from its JSON object. Keys of arguments the database would default may
+  /// be absent. Throws a [FormatException] naming the key when a value is missing or has the wrong
+  /// type.
+  factory MentorChapterArgs.fromJson(Map<String, dynamic> json) {
+    return MentorChapterArgs(
+      organizationId: decodeKey<String>(json, 'p_organization_id', decodeString),
+      peerMentorId: decodeKey<String>(json, 'p_peer_mentor_id', decodeString),
+      chapterId: decodeKey<String>(json, 'p_chapter_id', decodeString),
+    );
+  }
+
+  /// `p_organization_id` on the wire.
+  final String organizationId;
+
+  /// `p_peer_mentor_id` on the wire.
+  final String peerMentorId;
+
+  /// `p_chapter_id` on the wire.
+  final String chapterId;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'p_organization_id': organizationId,
+        'p_peer_mentor_id': peerMentorId,
+        'p_chapter_id': chapterId,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  MentorChapterArgs copyWith({
+    String? organizationId,
+    String? peerMentorId,
+    String? chapterId,
+  }) {
+    return MentorChapterArgs(
+      organizationId: organizationId ?? this.organizationId,
+      peerMentorId: peerMentorId ?? this.peerMentorId,
+      chapterId: chapterId ?? this.chapterId,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is MentorChapterArgs &&
+          other.organizationId == organizationId &&
+          other.peerMentorId == peerMentorId &&
+          other.chapterId == chapterId;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['MentorChapterArgs', organizationId, peerMentorId, chapterId]);
+
+  @override
+  String toString() => 'MentorChapterArgs(organizationId: $organizationId, peerMentorId: $peerMentorId, chapterId: $chapterId)';
+}
+
+/// A membership: as it is after change_member_role, or as it was before remove_member.
+final class OrganizationMemberRow {
+  const OrganizationMemberRow({
+    required this.organizationId,
+    required this.userId,
+    required this.role,
+    required this.createdAt,
+  });
+
+  /// Reads OrganizationMemberRow from its JSON object. Keys this version does not know are ignored,
+  /// so a column added later does not break it. Throws a [FormatException] naming the key when a
+  /// value is missing or has the wrong type.
+  factory OrganizationMemberRow.fromJson(Map<String, dynamic> json) {
+    return OrganizationMemberRow(
+      organizationId: decodeKey<String>(json, 'organization_id', decodeString),
+      userId: decodeKey<String>(json, 'user_id', decodeString),
+      role: decodeKey<MemberRole>(json, 'role', decodeEnum(MemberRole.fromWire, 'MemberRole')),
+      createdAt: decodeKey<DateTime>(json, 'created_at', decodeTimestamp),
+    );
+  }
+
+  /// `organization_id` on the wire.
+  final String organizationId;
+
+  /// `user_id` on the wire.
+  final String userId;
+
+  /// `role` on the wire. A user’s role in one organization.
+  final MemberRole role;
+
+  /// `created_at` on the wire.
+  final DateTime createdAt;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'organization_id': organizationId,
+        'user_id': userId,
+        'role': role.wireValue,
+        'created_at': createdAt.toUtc().toIso8601String(),
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  OrganizationMemberRow copyWith({
+    String? organizationId,
+    String? userId,
+    MemberRole? role,
+    DateTime? createdAt,
+  }) {
+    return OrganizationMemberRow(
+      organizationId: organizationId ?? this.organizationId,
+      userId: userId ?? this.userId,
+      role: role ?? this.role,
+      createdAt: createdAt ?? this.createdAt,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is OrganizationMemberRow &&
+          other.organizationId == organizationId &&
+          other.userId == userId &&
+          other.role == role &&
+          other.createdAt == createdAt;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['OrganizationMemberRow', organizationId, userId, role, createdAt]);
+
+  @override
+  String toString() => 'OrganizationMemberRow(organizationId: $organizationId, userId: $userId, role: $role, createdAt: $createdAt)';
+}
+
+/// A coordinator’s coverage of a chapter, as assigned or as it was when unassigned.
+final class CoordinatorChapterRow {
+  const CoordinatorChapterRow({
+    required this.userId,
+    required this.chapterId,
+    required this.organizationId,
+    required this.createdAt,
+  });
+
+  /// Reads CoordinatorChapterRow from its JSON object. Keys this version does not know are ignored,
+  /// so a column added later does not break it. Throws a [FormatException] naming the key when a
+  /// value is missing or has the wrong type.
+  factory CoordinatorChapterRow.fromJson(Map<String, dynamic> json) {
+    return CoordinatorChapterRow(
+      userId: decodeKey<String>(json, 'user_id', decodeString),
+      chapterId: decodeKey<String>(json, 'chapter_id', decodeString),
+      organizationId: decodeKey<String>(json, 'organization_id', decodeString),
+      createdAt: decodeKey<DateTime>(json, 'created_at', decodeTimestamp),
+    );
+  }
+
+  /// `user_id` on the wire.
+  final String userId;
+
+  /// `chapter_id` on the wire.
+  final String chapterId;
+
+  /// `organization_id` on the wire.
+  final String organizationId;
+
+  /// `created_at` on the wire.
+  final DateTime createdAt;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'user_id': userId,
+        'chapter_id': chapterId,
+        'organization_id': organizationId,
+        'created_at': createdAt.toUtc().toIso8601String(),
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  CoordinatorChapterRow copyWith({
+    String? userId,
+    String? chapterId,
+    String? organizationId,
+    DateTime? createdAt,
+  }) {
+    return CoordinatorChapterRow(
+      userId: userId ?? this.userId,
+      chapterId: chapterId ?? this.chapterId,
+      organizationId: organizationId ?? this.organizationId,
+      createdAt: createdAt ?? this.createdAt,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is CoordinatorChapterRow &&
+          other.userId == userId &&
+          other.chapterId == chapterId &&
+          other.organizationId == organizationId &&
+          other.createdAt == createdAt;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['CoordinatorChapterRow', userId, chapterId, organizationId, createdAt]);
+
+  @override
+  String toString() => 'CoordinatorChapterRow(userId: $userId, chapterId: $chapterId, organizationId: $organizationId, createdAt: $createdAt)';
+}
+
+/// A mentor’s link to a chapter, as added or as it was when removed.
+final class PeerMentorChapterRow {
+  const PeerMentorChapterRow({
+    required this.peerMentorId,
+    required this.chapterId,
+    required this.organizationId,
+    required this.createdAt,
+  });
+
+  /// Reads PeerMentorChapterRow from its JSON object. Keys this version does not know are ignored,
+  /// so a column added later does not break it. Throws a [FormatException] naming the key when a
+  /// value is missing or has the wrong type.
+  factory PeerMentorChapterRow.fromJson(Map<String, dynamic> json) {
+    return PeerMentorChapterRow(
+      peerMentorId: decodeKey<String>(json, 'peer_mentor_id', decodeString),
+      chapterId: decodeKey<String>(json, 'chapter_id', decodeString),
+      organizationId: decodeKey<String>(json, 'organization_id', decodeString),
+      createdAt: decodeKey<DateTime>(json, 'created_at', decodeTimestamp),
+    );
+  }
+
+  /// `peer_mentor_id` on the wire.
+  final String peerMentorId;
+
+  /// `chapter_id` on the wire.
+  final String chapterId;
+
+  /// `organization_id` on the wire.
+  final String organizationId;
+
+  /// `created_at` on the wire.
+  final DateTime createdAt;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'peer_mentor_id': peerMentorId,
+        'chapter_id': chapterId,
+        'organization_id': organizationId,
+        'created_at': createdAt.toUtc().toIso8601String(),
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  PeerMentorChapterRow copyWith({
+    String? peerMentorId,
+    String? chapterId,
+    String? organizationId,
+    DateTime? createdAt,
+  }) {
+    return PeerMentorChapterRow(
+      peerMentorId: peerMentorId ?? this.peerMentorId,
+      chapterId: chapterId ?? this.chapterId,
+      organizationId: organizationId ?? this.organizationId,
+      createdAt: createdAt ?? this.createdAt,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is PeerMentorChapterRow &&
+          other.peerMentorId == peerMentorId &&
+          other.chapterId == chapterId &&
+          other.organizationId == organizationId &&
+          other.createdAt == createdAt;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['PeerMentorChapterRow', peerMentorId, chapterId, organizationId, createdAt]);
+
+  @override
+  String toString() => 'PeerMentorChapterRow(peerMentorId: $peerMentorId, chapterId: $chapterId, organizationId: $organizationId, createdAt: $createdAt)';
+}
+
+/// app_metadata in an access token, as custom_access_token_hook writes it: organization_id selects
+/// the organization (authority stays in organization_members); organization_role is informational.
+/// Both are absent without a current membership.
+final class AccessTokenAppMetadata {
+  const AccessTokenAppMetadata({
+    this.organizationId,
+    this.organizationRole,
+  });
+
+  /// Reads AccessTokenAppMetadata from its JSON object. Keys this version does not know are
+  /// ignored, so a column added later does not break it. Throws a [FormatException] naming the key
+  /// when a value is missing or has the wrong type.
+  factory AccessTokenAppMetadata.fromJson(Map<String, dynamic> json) {
+    return AccessTokenAppMetadata(
+      organizationId: decodeOptionalKey<String>(json, 'organization_id', decodeString),
+      organizationRole: decodeOptionalKey<MemberRole>(json, 'organization_role', decodeEnum(MemberRole.fromWire, 'MemberRole')),
+    );
+  }
+
+  /// `organization_id` on the wire. Left out of the JSON when null, so the database applies its
+  /// default.
+  final String? organizationId;
+
+  /// `organization_role` on the wire. Left out of the JSON when null, so the database applies its
+  /// default.
+  final MemberRole? organizationRole;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        if (organizationId != null) 'organization_id': organizationId,
+        if (organizationRole != null) 'organization_role': organizationRole!.wireValue,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  AccessTokenAppMetadata copyWith({
+    Object? organizationId = unset,
+    Object? organizationRole = unset,
+  }) {
+    return AccessTokenAppMetadata(
+      organizationId: identical(organizationId, unset) ? this.organizationId : organizationId as String?,
+      organizationRole: identical(organizationRole, unset) ? this.organizationRole : organizationRole as MemberRole?,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is AccessTokenAppMetadata &&
+          other.organizationId == organizationId &&
+          other.organizationRole == organizationRole;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['AccessTokenAppMetadata', organizationId, organizationRole]);
+
+  @override
+  String toString() => 'AccessTokenAppMetadata(organizationId: $organizationId, organizationRole: $organizationRole)';
+}

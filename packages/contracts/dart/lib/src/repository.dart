@@ -43,6 +43,58 @@ final class PeerMentorRepository {
     return decodeAt<List<ActivePauseRow>>(RpcNames.getActivePausesForChapter, data, decodeList(decodeObject(ActivePauseRow.fromJson)));
   }
 
+  /// `switch_organization`: Selects the organization the caller’s next token claims (refresh the
+  /// session afterwards); the caller must be a current member there. Domain errors: PM401, PM412,
+  /// PM422.
+  Future<List<OrganizationSwitchRow>> switchOrganization(SwitchOrganizationArgs args) async {
+    final data = await _call(RpcNames.switchOrganization, args.toJson());
+    return decodeAt<List<OrganizationSwitchRow>>(RpcNames.switchOrganization, data, decodeList(decodeObject(OrganizationSwitchRow.fromJson)));
+  }
+
+  /// `change_member_role`: Changes a member’s role in the organization; org admins only, audited. A
+  /// member made peer_mentor loses their chapter assignments. Domain errors: PM401, PM403, PM404,
+  /// PM412, PM422.
+  Future<OrganizationMemberRow> changeMemberRole(ChangeMemberRoleArgs args) async {
+    final data = await _call(RpcNames.changeMemberRole, args.toJson());
+    return decodeAt<OrganizationMemberRow>(RpcNames.changeMemberRole, data, decodeObject(OrganizationMemberRow.fromJson));
+  }
+
+  /// `remove_member`: Removes a member from the organization at once, with their chapter
+  /// assignments; org admins only, audited. Their next token refresh loses the claim. Domain
+  /// errors: PM401, PM403, PM404, PM412, PM422.
+  Future<OrganizationMemberRow> removeMember(RemoveMemberArgs args) async {
+    final data = await _call(RpcNames.removeMember, args.toJson());
+    return decodeAt<OrganizationMemberRow>(RpcNames.removeMember, data, decodeObject(OrganizationMemberRow.fromJson));
+  }
+
+  /// `assign_coordinator_chapter`: Makes a coordinator cover a chapter; org admins only, audited.
+  /// Domain errors: PM401, PM403, PM404, PM412, PM422.
+  Future<CoordinatorChapterRow> assignCoordinatorChapter(CoordinatorChapterArgs args) async {
+    final data = await _call(RpcNames.assignCoordinatorChapter, args.toJson());
+    return decodeAt<CoordinatorChapterRow>(RpcNames.assignCoordinatorChapter, data, decodeObject(CoordinatorChapterRow.fromJson));
+  }
+
+  /// `unassign_coordinator_chapter`: Ends a coordinator’s coverage of a chapter; org admins only,
+  /// audited. Domain errors: PM401, PM403, PM404, PM412, PM422.
+  Future<CoordinatorChapterRow> unassignCoordinatorChapter(CoordinatorChapterArgs args) async {
+    final data = await _call(RpcNames.unassignCoordinatorChapter, args.toJson());
+    return decodeAt<CoordinatorChapterRow>(RpcNames.unassignCoordinatorChapter, data, decodeObject(CoordinatorChapterRow.fromJson));
+  }
+
+  /// `add_mentor_chapter`: Links a peer mentor to a chapter; org admins only, audited. Domain
+  /// errors: PM401, PM403, PM404, PM412, PM422.
+  Future<PeerMentorChapterRow> addMentorChapter(MentorChapterArgs args) async {
+    final data = await _call(RpcNames.addMentorChapter, args.toJson());
+    return decodeAt<PeerMentorChapterRow>(RpcNames.addMentorChapter, data, decodeObject(PeerMentorChapterRow.fromJson));
+  }
+
+  /// `remove_mentor_chapter`: Removes a peer mentor’s link to a chapter; org admins only, audited.
+  /// Domain errors: PM401, PM403, PM404, PM412, PM422.
+  Future<PeerMentorChapterRow> removeMentorChapter(MentorChapterArgs args) async {
+    final data = await _call(RpcNames.removeMentorChapter, args.toJson());
+    return decodeAt<PeerMentorChapterRow>(RpcNames.removeMentorChapter, data, decodeObject(PeerMentorChapterRow.fromJson));
+  }
+
   Future<Object?> _call(String function, Map<String, dynamic> params) async {
     try {
       final Object? data = await client.rpc<dynamic>(function, params: params);
