@@ -132,7 +132,7 @@ export function MentorPage({
               </Text>
             </Group>
             {data.note && <Text>{data.note}</Text>}
-            {actions(data)}
+            <Group>{actions(data)}</Group>
             <Text>
               {data.certification_valid_until
                 ? `${t('mentors.certification')} ${formatDate(data.certification_valid_until)}`
