@@ -8,6 +8,12 @@ const optional = <T extends z.ZodType>(schema: T) =>
 const EnvSchema = z.object({
   /** Another PostgreSQL to use instead of starting the embedded one. */
   DATABASE_URL: optional(z.string().url()),
+  /**
+   * The API's own connection, as a login role that can only become anon, authenticated and
+   * service_role (e.g. authenticator). Unset: the main job gives the local `authenticator` a
+   * password (kept in <data-dir>/authenticator-password) and connects as it.
+   */
+  API_DATABASE_URL: optional(z.string().url()),
   /** The JWT secret to sign local tokens with; generated once into <data-dir>/jwt-secret otherwise. */
   LOCAL_JWT_SECRET: optional(
     z.string().min(32, 'LOCAL_JWT_SECRET must have at least 32 characters'),

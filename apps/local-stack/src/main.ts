@@ -19,8 +19,10 @@
  *
  * Flags: --port <n> (API, default 54321), --db-port <n> (embedded PostgreSQL, default 54322),
  * --console-port <n> (web console, default 54329),
- * --data-dir <dir> (default <repo>/.local), --reset.
+ * --data-dir <dir> (default <repo>/.local; as root, when the postgres user cannot reach it, the
+ * database goes to /var/tmp/peer-mentor-<clone>/postgres), --reset.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,12 +36,23 @@ import {
   signApiKey,
   signUserToken,
 } from '@peer-mentor/api';
-import { demoId, demoUsers, loadDemoData, migrate, startEmbeddedServer } from '@peer-mentor/db';
+import {
+  authenticatorUrl,
+  demoId,
+  demoUsers,
+  loadDemoData,
+  migrate,
+  reachableForServer,
+  SHARED_STATE_ROOT,
+  setAuthenticatorPassword,
+  startEmbeddedServer,
+} from '@peer-mentor/db';
 import { readSchedulerEnv, startSchedulerService } from '@peer-mentor/scheduler';
 import { localAuthRoutes } from './auth.js';
 import { serveConsole } from './console.js';
 import { readLocalStackEnv } from './env.js';
-import { localJwtSecret } from './secret.js';
+import { onInterrupt } from './interrupt.js';
+import { localAuthenticatorPassword, localJwtSecret } from './secret.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -51,7 +64,7 @@ const { values: flags } = parseArgs({
     port: { type: 'string', default: '54321' },
     'db-port': { type: 'string', default: '54322' },
     'console-port': { type: 'string', default: '54329' },
-    'data-dir': { type: 'string', default: path.join(repoRoot, '.local') },
+    'data-dir': { type: 'string' },
     reset: { type: 'boolean', default: false },
   },
 });
@@ -82,25 +95,21 @@ function stopAll(): Promise<void> {
 
 async function main() {
   const apiPort = port('port', flags.port);
-  const dataDir = path.resolve(flags['data-dir']);
-  // Ctrl-C from here on stops what has started so far, then exits 0. `on`, not `once`: tsx
-  // relays the terminal's signal only to a child that still listens for it, and a second
-  // Ctrl-C while stopping must not kill the process halfway (stopAll runs once).
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      step(`${signal}: shutting down`);
-      void stopAll().then(
-        () => {
-          step('stopped');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          console.error(error);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  const dataDir = path.resolve(flags['data-dir'] ?? path.join(repoRoot, '.local'));
+  // Ctrl-C from here on stops what has started so far, then exits 0 (stopAll runs once).
+  onInterrupt((cause) => {
+    step(`${cause}: shutting down`);
+    void stopAll().then(
+      () => {
+        step('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
 
   let databaseUrl: string;
   if (env.DATABASE_URL) {
@@ -108,7 +117,7 @@ async function main() {
     step('using DATABASE_URL');
   } else {
     const dbPort = port('db-port', flags['db-port']);
-    const postgresDir = path.join(dataDir, 'postgres');
+    const postgresDir = embeddedDataDir(dataDir);
     step(`starting embedded PostgreSQL on 127.0.0.1:${dbPort} (data: ${postgresDir})`);
     const server = await startEmbeddedServer({
       dataDir: postgresDir,
@@ -116,6 +125,11 @@ async function main() {
       reset: flags.reset,
     });
     stops.push({ name: 'PostgreSQL', stop: server.stop });
+    if (server.binariesCopiedFrom) {
+      step(
+        `PostgreSQL programs: ${server.binDir} (copied once from ${server.binariesCopiedFrom}, which the postgres user cannot reach)`,
+      );
+    }
     step(server.created ? 'created a new cluster' : 'reusing the existing cluster');
     databaseUrl = server.url;
   }
@@ -127,15 +141,20 @@ async function main() {
   const { secret, origin } = localJwtSecret(dataDir, env.LOCAL_JWT_SECRET);
   step(`JWT secret: ${origin}`);
   const logger = createLogger(env.LOG_LEVEL);
-  const pool = createApiPool(databaseUrl, { max: 10, acquireTimeoutMs: 10_000 }, logger);
+  const pool = createApiPool(
+    await apiConnection(databaseUrl, dataDir),
+    { max: 10, acquireTimeoutMs: 10_000 },
+    logger,
+  );
   stops.push({ name: 'the database pool', stop: () => pool.end() });
   const auth = await localAuthRoutes(databaseUrl, secret, logger);
-  stops.push({ name: 'the auth pool', stop: () => auth.pool.end() });
+  if ('off' in auth) step(`sign-in routes off: ${auth.off}`);
+  else stops.push({ name: 'the auth pool', stop: () => auth.pool.end() });
   const app = createApp({
     pool,
     config: apiConfig({ secret, audience: 'authenticated' }),
     logger,
-    auth,
+    ...('off' in auth ? {} : { auth }),
   });
   let api: RunningServer;
   try {
@@ -186,6 +205,53 @@ async function main() {
   if (env.DATABASE_URL) say('ready: press Ctrl-C to stop the API (DATABASE_URL is left running).');
   else
     say('ready: press Ctrl-C to stop. The data is kept for the next start; --reset starts fresh.');
+}
+
+/**
+ * Where the embedded cluster keeps its data: <data-dir>/postgres. As root the server runs as
+ * the `postgres` user; when it cannot reach the default place (a clone under a private
+ * directory such as a 0700 /root) and no --data-dir was given, a directory of this clone's own
+ * under /var/tmp, said at start. An explicit --data-dir is used as given (or refused clearly).
+ */
+function embeddedDataDir(dataDir: string): string {
+  const preferred = path.join(dataDir, 'postgres');
+  if (flags['data-dir'] !== undefined) return preferred;
+  const clone = createHash('sha256').update(repoRoot).digest('hex').slice(0, 8);
+  const chosen = reachableForServer(
+    preferred,
+    path.join(SHARED_STATE_ROOT, `peer-mentor-${clone}`, 'postgres'),
+  );
+  if (chosen !== preferred) {
+    step(
+      `the postgres user cannot reach ${preferred} (a private parent directory, like a 0700 home); ` +
+        `the database lives in ${chosen} instead (--data-dir <dir> chooses another place)`,
+    );
+  }
+  return chosen;
+}
+
+/**
+ * The API's connection: API_DATABASE_URL, or the platform layer's `authenticator` role (a
+ * member of anon, authenticated and service_role only, as PostgREST logs in), given a kept
+ * local password through the superuser connection. Never the superuser itself: a request's
+ * session could then become it.
+ */
+async function apiConnection(databaseUrl: string, dataDir: string): Promise<string> {
+  if (env.API_DATABASE_URL) {
+    step('API connection: API_DATABASE_URL');
+    return env.API_DATABASE_URL;
+  }
+  const password = localAuthenticatorPassword(dataDir);
+  try {
+    await setAuthenticatorPassword(databaseUrl, password);
+  } catch (error) {
+    throw new Error(
+      `could not give the authenticator role a password through the database connection (${(error as Error).message}); ` +
+        'set API_DATABASE_URL to a connection as a login role that can only become anon, authenticated and service_role',
+    );
+  }
+  step('API connection: role authenticator (member of anon, authenticated, service_role only)');
+  return authenticatorUrl(databaseUrl, password);
 }
 
 async function printBanner(

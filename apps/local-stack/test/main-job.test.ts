@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,108 +7,38 @@ import { demoId, freeLoopbackPort } from '@peer-mentor/db';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  listening,
+  pressCtrlC,
+  printed,
+  printedPassword,
+  printedToken,
+  startMainJob,
+  typeCtrlC,
+  waitForOutput,
+} from './support/main-job.js';
 
 // Runs the main job as a user would (`pnpm start` runs this same entry point): embedded
 // PostgreSQL, migrations through the Supabase CLI, demo data, the API; calls an RPC through
 // supabase-js with what it printed; Ctrl-C; then a second start that keeps the data.
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(appRoot, '..', '..');
 const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'pm-local-stack-')), 'state');
 // mkdtemp makes a private (0700) directory; as root the server runs as `postgres` and must reach it.
 chmodSync(path.dirname(stateDir), 0o755);
 afterAll(() => rmSync(path.dirname(stateDir), { recursive: true, force: true }));
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const running = new Set<ChildProcess>();
-
-function startMainJob(apiPort: number, dbPort: number, consolePort: number): Started {
-  // DATABASE_URL would point it at another server; this test is about the embedded one.
-  const { DATABASE_URL: _ignored, LOCAL_JWT_SECRET: _secret, ...env } = process.env;
-  const child = spawn(
-    path.join(appRoot, 'node_modules', '.bin', 'tsx'),
-    [
-      '--conditions=@peer-mentor/source',
-      'src/main.ts',
-      '--port',
-      String(apiPort),
-      '--db-port',
-      String(dbPort),
-      '--console-port',
-      String(consolePort),
-      '--data-dir',
-      stateDir,
-    ],
-    // Its own process group, so `pressCtrlC` can signal the group the way a terminal does.
-    { cwd: appRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  running.add(child);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, output: () => output, exited };
-}
-
-afterAll(async () => {
-  for (const child of running) pressCtrlC(child);
-  await new Promise((resolve) => setTimeout(resolve, running.size > 0 ? 3000 : 0));
-});
-
-async function waitForOutput(started: Started, pattern: RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(started.output())) {
-    if (started.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`main job did not print ${pattern}; output so far:\n${started.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** What a terminal does on Ctrl-C: SIGINT to every process of the foreground group. */
-function pressCtrlC(child: ChildProcess): void {
-  if (child.pid) process.kill(-child.pid, 'SIGINT');
-}
-
-function printed(output: string, pattern: RegExp): string {
-  const match = output.match(pattern);
-  if (!match?.[1]) throw new Error(`not printed: ${pattern}\n${output}`);
-  return match[1];
-}
-
-/** The token printed under a demo user's line. */
-function printedToken(output: string, email: string): string {
-  return printed(output, new RegExp(`${email.replaceAll('.', '\\.')} .*\\n\\s+token (\\S+)`));
-}
-
-/** The password printed on a demo user's line. */
-function printedPassword(output: string, email: string): string {
-  return printed(output, new RegExp(`${email.replaceAll('.', '\\.')}\\s+password (\\S+)`));
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+const flagsFor = (apiPort: number, dbPort: number, consolePort: number) => [
+  '--port',
+  String(apiPort),
+  '--db-port',
+  String(dbPort),
+  '--console-port',
+  String(consolePort),
+  '--data-dir',
+  stateDir,
+];
 
 const hlf = demoId('hlf');
 const clientOptions = { auth: { persistSession: false, autoRefreshToken: false } };
@@ -124,7 +52,7 @@ describe('the main job (pnpm start)', () => {
       await freeLoopbackPort(),
       await freeLoopbackPort(),
     ];
-    const first = startMainJob(apiPort, dbPort, consolePort);
+    const first = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort, consolePort) });
     await waitForOutput(first, /^ready: press Ctrl-C/m, 180_000);
     const output = first.output();
     expect(output).toContain('demo data: loaded');
@@ -206,11 +134,17 @@ describe('the main job (pnpm start)', () => {
               (select count(*)::int from public.peer_mentors) as mentors,
               (select count(*)::int from supabase_migrations.schema_migrations) as migrations`,
     );
-    await db.end();
     const migrationFiles = readdirSync(
       path.join(appRoot, '..', '..', 'packages', 'db', 'supabase', 'migrations'),
     ).filter((name) => name.endsWith('.sql'));
     expect(rows[0]).toEqual({ organizations: 2, mentors: 8, migrations: migrationFiles.length });
+    // The API's connections logged in as authenticator, never as the superuser.
+    const { rows: logins } = await db.query(
+      `select distinct usename::text as login from pg_catalog.pg_stat_activity
+        where application_name = 'peer-mentor-api'`,
+    );
+    expect(logins).toEqual([{ login: 'authenticator' }]);
+    await db.end();
 
     pressCtrlC(first.child);
     expect(await first.exited, first.output().slice(-800)).toBe(0);
@@ -230,7 +164,7 @@ describe('the main job (pnpm start)', () => {
       await freeLoopbackPort(),
       await freeLoopbackPort(),
     ];
-    const second = startMainJob(apiPort, dbPort, consolePort);
+    const second = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort, consolePort) });
     await waitForOutput(second, /^ready: press Ctrl-C/m, 150_000);
     const output = second.output();
     expect(output).toContain('reusing the existing cluster');
@@ -255,5 +189,29 @@ describe('the main job (pnpm start)', () => {
     ).toEqual(['Anna Berg', 'Jonas Dahl']);
     pressCtrlC(second.child);
     expect(await second.exited).toBe(0);
+  }, 200_000);
+
+  it('pnpm start in a terminal: Ctrl-C stops everything and exits 0, without a pnpm error', async () => {
+    const [apiPort, dbPort, consolePort] = [
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+    ];
+    const started = startMainJob({
+      cwd: repoRoot,
+      args: flagsFor(apiPort, dbPort, consolePort),
+      how: 'terminal',
+    });
+    await waitForOutput(started, /^ready: press Ctrl-C/m, 150_000);
+    typeCtrlC(started);
+    expect(await started.exited, started.output().slice(-1500)).toBe(0);
+    const output = started.output();
+    expect(output).toMatch(
+      /Ctrl-C: shutting down[\s\S]*stopping PostgreSQL[\s\S]*\[start\] stopped/,
+    );
+    expect(output).not.toMatch(/ERR_PNPM|ELIFECYCLE/);
+    expect(await listening(apiPort)).toBe(false);
+    expect(await listening(dbPort)).toBe(false);
+    expect(await listening(consolePort)).toBe(false);
   }, 200_000);
 });

@@ -17,7 +17,8 @@
  * of the direct throughput.
  *
  * Database: DATABASE_URL (a server you manage), else a throwaway cluster from the machine's
- * PostgreSQL binaries, like the tests.
+ * PostgreSQL binaries, like the tests. The API runs with RATE_LIMITS=off: the only place the
+ * request rate limits are switched off.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { demoId, freeLoopbackPort, loadDemoData, userClaims, withCaller } from '@peer-mentor/db';
+import {
+  authenticatorUrl,
+  demoId,
+  freeLoopbackPort,
+  liftStatusTransitionLimit,
+  loadDemoData,
+  userClaims,
+  withCaller,
+} from '@peer-mentor/db';
 import { createTemplateDatabase, startTestServer } from '@peer-mentor/db/testing';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
@@ -146,6 +155,9 @@ async function createBenchMentors(databaseUrl: string, count: number): Promise<s
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    // Each worker pauses and resumes its mentor thousands of times: far above the per-mentor
+    // transition limit, which this benchmark lifts explicitly in its own database.
+    await liftStatusTransitionLimit(client);
     const ids: string[] = [];
     for (let index = 0; index < count; index += 1) {
       const id = demoId(`bench-mentor-${index}`);
@@ -156,7 +168,7 @@ async function createBenchMentors(databaseUrl: string, count: number): Promise<s
       );
       await client.query(
         `update public.peer_mentor_status
-         set status = 'active', reason_code = null, note = null, paused_at = null, paused_by = null,
+         set status = 'active', reason_code = null, paused_at = null, paused_by = null,
              paused_by_role = null, expected_end = null
          where peer_mentor_id = $1`,
         [id],
@@ -208,11 +220,15 @@ async function startApiProcess(databaseUrl: string) {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
-        DATABASE_URL: databaseUrl,
+        // As in production: the API logs in as authenticator (the bench cluster trusts it).
+        DATABASE_URL: authenticatorUrl(databaseUrl),
         JWT_SECRET: SECRET,
         API_PORT: String(port),
         DB_POOL_MAX: String(concurrency),
         LOG_LEVEL: 'warn',
+        // The bench measures the call path at full speed from one address and one user, far
+        // above the default request rate limits; it turns them off, explicitly.
+        RATE_LIMITS: 'off',
       },
     },
   );
@@ -313,7 +329,10 @@ async function main() {
     const viaService = rpcCall(clientFor(api.url));
 
     // Direct: the same transaction the API runs (withCaller), without HTTP.
-    const direct = new pg.Pool({ connectionString: databaseUrl, max: concurrency });
+    const direct = new pg.Pool({
+      connectionString: authenticatorUrl(databaseUrl),
+      max: concurrency,
+    });
     const claims = userClaims(admin, hlf);
     const viaDirect: Call = async (mentor, pause) => {
       await withCaller(direct, claims, (client) =>

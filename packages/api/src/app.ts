@@ -21,6 +21,7 @@ import { openApiInfo, serveDocs } from './features/docs/index.js';
 import { healthFeature } from './features/health/index.js';
 import { tableFeature } from './features/read/index.js';
 import { rpcFeature } from './features/rpc/index.js';
+import { rateLimits } from './limits/rate-limit.js';
 import type { Logger } from './logging/logger.js';
 import { requestLog } from './logging/request-log.js';
 import { EXPOSED_SCHEMA, lazySchemaCache, loadSchemaCache } from './schema-cache.js';
@@ -32,13 +33,13 @@ export interface AppDeps {
   logger: Logger;
   /** Time for token checks (exp, nbf, iat); the system clock unless a test fixes it. */
   clock?: Clock;
-  /** The functions served under /rest/v1/rpc/ (default: the contracts' allow-list). */
-  servedFunctions?: readonly string[];
   /**
    * Supabase Auth's password sign-in routes under /auth/v1, with their own pool (logged in as
    * supabase_auth_admin). Off unless given: production uses real Supabase Auth.
    */
   auth?: { pool: pg.Pool; config: AuthRoutesConfig };
+  /** The functions served under /rest/v1/rpc/ (default: the contracts' allow-list). */
+  servedFunctions?: readonly string[];
 }
 
 /**
@@ -52,6 +53,7 @@ const CORS_EXPOSED_HEADERS = [
   'Content-Location',
   'Preference-Applied',
   'X-Request-Id',
+  'Retry-After',
 ];
 export const CORS_MAX_AGE_SECONDS = 3600;
 
@@ -68,6 +70,7 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { config, logger, pool } = deps;
   const verifier = createTokenVerifier(config.jwt, deps.clock ?? systemClock);
+  const limits = rateLimits(config.rateLimits, deps.clock ?? systemClock);
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId());
@@ -99,7 +102,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       authRoutesFeature({ ...deps.auth, logger, clock: deps.clock ?? systemClock }),
     );
   }
-  app.use('/rest/v1/*', authenticate(config, verifier));
+  app.use('/rest/v1/*', limits.byAddress, authenticate(config, verifier), limits.byUser);
   const servedFunctions = deps.servedFunctions ?? rpcNames;
   const schemaCache = lazySchemaCache(() => loadSchemaCache(pool, EXPOSED_SCHEMA, servedFunctions));
   const features = { pool, statementTimeoutMs: config.statementTimeoutMs, schemaCache };

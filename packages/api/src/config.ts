@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './limits/rate-limit.js';
 
 /** Which keys verify access tokens. Algorithms follow the keys: HS256 for the secret, ES256/RS256 for the JWKS. */
 export interface JwtKeyConfig {
@@ -24,6 +25,8 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   /** Origins allowed by CORS (`*` for any, like Supabase's gateway). */
   corsOrigins: string[];
+  /** Request rate limits per user and per client address (429 with Retry-After). */
+  rateLimits: RateLimitConfig;
 }
 
 /** Reasonable defaults for everything but the keys. */
@@ -37,6 +40,7 @@ export function apiConfig(
     statementTimeoutMs: 8_000,
     bodyLimitBytes: 100 * 1024,
     corsOrigins: ['*'],
+    rateLimits: DEFAULT_RATE_LIMITS,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import type { ApiConfig, JwtKeyConfig } from './config.js';
 import { type AuthRoutesConfig, authRoutesConfig } from './features/auth-routes/index.js';
+import { DEFAULT_RATE_LIMITS } from './limits/rate-limit.js';
 
 // The API's environment, parsed in one place: nothing else in the package reads process.env.
 
@@ -45,6 +46,12 @@ const EnvSchema = z
     /** SET LOCAL statement_timeout for every request (Supabase's default for `authenticated`). */
     STATEMENT_TIMEOUT_MS: positiveInt(8_000),
     BODY_LIMIT_BYTES: positiveInt(100 * 1024),
+    /** `on` (the default) or `off`: the request rate limits; `off` is for benchmarks. */
+    RATE_LIMITS: optional(z.enum(['on', 'off'])).default('on'),
+    /** Requests a minute one user (token `sub`) may make. */
+    RATE_LIMIT_PER_USER_PER_MINUTE: positiveInt(DEFAULT_RATE_LIMITS.perUserPerMinute),
+    /** Requests a minute one client address may make. */
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: positiveInt(DEFAULT_RATE_LIMITS.perAddressPerMinute),
     /** Browser origins allowed by CORS; `*` like Supabase's gateway. */
     CORS_ORIGINS: optional(commaList),
     LOG_LEVEL: optional(
@@ -117,6 +124,11 @@ export function configFromEnv(env: ApiEnv): ApiConfig {
     statementTimeoutMs: env.STATEMENT_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     corsOrigins: env.CORS_ORIGINS ?? ['*'],
+    rateLimits: {
+      enabled: env.RATE_LIMITS === 'on',
+      perUserPerMinute: env.RATE_LIMIT_PER_USER_PER_MINUTE,
+      perAddressPerMinute: env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+    },
   };
 }
 

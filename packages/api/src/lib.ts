@@ -24,6 +24,7 @@ export {
   createAuthPool,
 } from './features/auth-routes/index.js';
 export { DOCS_PATH, OPENAPI_PATH } from './features/docs/index.js';
+export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './limits/rate-limit.js';
 export { createLogger, type Logger } from './logging/logger.js';
 export { type ApiPoolOptions, createApiPool } from './pool.js';
 export { listen, type RunningServer } from './server.js';

@@ -80,7 +80,16 @@ export const domainErrorCatalog = [
     message: 'this pause can only be ended by a coordinator or an organization admin',
     httpStatus: DOMAIN_ERROR_HTTP_STATUS,
     retryable: false,
-    when: 'a mentor tries to end a pause imposed by a coordinator, an org admin or the system',
+    when: 'a mentor (or a coordinator or org admin acting on herself as a mentor) tries to end a pause imposed by someone else: a coordinator, an org admin or the system',
+  },
+  {
+    code: 'PM429',
+    name: 'too_many_changes',
+    dartName: 'tooManyChanges',
+    message: 'too many status changes for this peer mentor; try again later',
+    httpStatus: DOMAIN_ERROR_HTTP_STATUS,
+    retryable: false,
+    when: 'the mentor already had the per-mentor limit of status transitions (20 in any 60 minutes by default) within its window; the system is exempt. Details say when the next change is allowed',
   },
 ] as const;
 

@@ -111,7 +111,7 @@ export const PeerMentorStatusRow = z
   .meta({
     title: 'PeerMentorStatusRow',
     description:
-      'A peer mentor’s status row, as activate_pause and deactivate_pause return it. The pause fields are null while the mentor is active.',
+      'A peer mentor’s status row, as activate_pause and deactivate_pause return it. The pause fields are null while the mentor is active; note is the current pause’s note (the table keeps notes apart: need to know).',
   });
 export type PeerMentorStatusRow = z.infer<typeof PeerMentorStatusRow>;
 
@@ -129,7 +129,8 @@ export const ActivePauseRow = z
   })
   .meta({
     title: 'ActivePauseRow',
-    description: 'One paused mentor of a chapter. paused_by is null for a pause the system began.',
+    description:
+      'One paused mentor of a chapter. paused_by is null for a pause the system began; note is null unless the caller may read it (the mentor’s own coordinators and org admins: need to know).',
   });
 export type ActivePauseRow = z.infer<typeof ActivePauseRow>;
 
@@ -196,7 +197,7 @@ export const rpcFunctions = {
     response: PeerMentorStatusRow,
     returns: 'single',
     volatility: 'volatile',
-    errors: ['PM401', 'PM403', 'PM404', 'PM409', 'PM412', 'PM422'],
+    errors: ['PM401', 'PM403', 'PM404', 'PM409', 'PM412', 'PM422', 'PM429'],
     description:
       'Pauses a peer mentor and logs it atomically: mentors pause themselves, coordinators the mentors of their chapters, org admins anyone in the organization.',
   },
@@ -206,7 +207,7 @@ export const rpcFunctions = {
     response: PeerMentorStatusRow,
     returns: 'single',
     volatility: 'volatile',
-    errors: ['PM401', 'PM403', 'PM404', 'PM410', 'PM412', 'PM422', 'PM423'],
+    errors: ['PM401', 'PM403', 'PM404', 'PM410', 'PM412', 'PM422', 'PM423', 'PM429'],
     description:
       'Ends a peer mentor’s pause and logs it atomically. A mentor cannot end a pause imposed by a coordinator, an org admin or the system.',
   },

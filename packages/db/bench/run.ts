@@ -25,6 +25,7 @@ import {
   databaseUrl,
   dropDatabase,
 } from '../src/testing/test-server.js';
+import { liftStatusTransitionLimit } from '../src/transition-limit.js';
 import { withClient } from './connection.js';
 import type { ReadRosterShape } from './load.js';
 import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
@@ -153,6 +154,8 @@ async function main(): Promise<number> {
     const schema = schemaProvenance();
     await createTemplateDatabase(adminUrl, DATABASES.template);
     const writeUrl = await cloneDatabase(adminUrl, DATABASES.template, DATABASES.write);
+    // The write path and the contention scenario change each mentor thousands of times.
+    await withClient(writeUrl, liftStatusTransitionLimit);
     const readUrl = await cloneDatabase(adminUrl, DATABASES.template, DATABASES.read);
     await dropDatabase(adminUrl, DATABASES.template);
     progress(`initialising the pgbench -N baseline database (pgbench -i -s ${PGBENCH_SCALE})`);

@@ -24,7 +24,10 @@ begin
   if not exists (select from pg_catalog.pg_roles where rolname = 'service_role') then
     create role service_role nologin noinherit bypassrls;
   end if;
-  -- PostgREST logs in as authenticator and switches to one of the three roles per request.
+  -- PostgREST logs in as authenticator and switches to one of the three roles per request; so
+  -- does our API. NOINHERIT and a member of those three only: SET ROLE is checked against the
+  -- session user, so its sessions can never become a superuser. No password here: the main
+  -- job sets one for its cluster; test clusters trust loopback logins.
   if not exists (select from pg_catalog.pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit;
   end if;

@@ -1,4 +1,9 @@
 export {
+  AUTHENTICATOR_ROLE,
+  authenticatorUrl,
+  setAuthenticatorPassword,
+} from './authenticator.js';
+export {
   anonClaims,
   type CallerTransactionOptions,
   type JwtClaims,
@@ -30,9 +35,12 @@ export {
   type EmbeddedServerOptions,
   startEmbeddedServer,
 } from './postgres/embedded.js';
+export { SHARED_STATE_ROOT } from './postgres/embedded-binaries.js';
 export {
   freeLoopbackPort,
   type LocalCluster,
   startLocalCluster,
 } from './postgres/local-cluster.js';
+export { reachableForServer } from './postgres/service-user.js';
 export * from './schema.js';
+export { liftStatusTransitionLimit } from './transition-limit.js';

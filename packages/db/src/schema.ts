@@ -164,7 +164,6 @@ export const peerMentorStatus = pgTable(
     organizationId: uuid('organization_id').notNull(),
     status: pauseStatus('status').notNull().default('active'),
     reasonCode: pauseReasonCode('reason_code'),
-    note: text('note'),
     pausedAt: timestamptz('paused_at'),
     pausedBy: uuid('paused_by').references(() => authUsers.id, { onDelete: 'set null' }),
     pausedByRole: statusActorRole('paused_by_role'),
@@ -190,7 +189,6 @@ export const peerMentorStatusLog = pgTable(
     fromStatus: pauseStatus('from_status').notNull(),
     toStatus: pauseStatus('to_status').notNull(),
     reasonCode: pauseReasonCode('reason_code'),
-    note: text('note'),
     expectedEnd: date('expected_end', { mode: 'string' }),
     actorUserId: uuid('actor_user_id'),
     actorRole: statusActorRole('actor_role').notNull(),
@@ -199,6 +197,29 @@ export const peerMentorStatusLog = pgTable(
   },
   (table) => [
     unique().on(table.peerMentorId, table.version),
+    foreignKey({
+      columns: [table.peerMentorId, table.organizationId],
+      foreignColumns: [peerMentors.id, peerMentors.organizationId],
+    }),
+  ],
+);
+
+/**
+ * The free-text note of a transition, keyed like the log (need to know: the mentor, the
+ * coordinators of her chapters and org admins read it). Append-only; written by the
+ * transition functions only.
+ */
+export const peerMentorStatusNotes = pgTable(
+  'peer_mentor_status_notes',
+  {
+    peerMentorId: uuid('peer_mentor_id').notNull(),
+    version: integer('version').notNull(),
+    organizationId: uuid('organization_id').notNull(),
+    note: text('note').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.peerMentorId, table.version] }),
     foreignKey({
       columns: [table.peerMentorId, table.organizationId],
       foreignColumns: [peerMentors.id, peerMentors.organizationId],
@@ -269,6 +290,7 @@ export const publicTables = {
   coordinator_chapters: coordinatorChapters,
   peer_mentor_status: peerMentorStatus,
   peer_mentor_status_log: peerMentorStatusLog,
+  peer_mentor_status_notes: peerMentorStatusNotes,
   peer_mentor_certifications: peerMentorCertifications,
   organization_selections: organizationSelections,
   organization_membership_log: organizationMembershipLog,

@@ -124,11 +124,16 @@ async function procInfo(name: string): Promise<ProcInfo> {
   return rows[0]!;
 }
 
-/** Result columns: a composite's attributes, or a RETURNS TABLE's output arguments. */
+/**
+ * Result columns: a composite's attributes, or a RETURNS TABLE's output arguments. Only a
+ * table's row type knows NOT NULL; a standalone composite type (CREATE TYPE … AS) does not.
+ */
 async function resultColumns(oid: number) {
   const { rows } = await db.pool.query<{ name: string; type: string; notNull: boolean | null }>(
-    `select a.attname as name, format_type(a.atttypid, null) as type, a.attnotnull as "notNull"
+    `select a.attname as name, format_type(a.atttypid, null) as type,
+            case when c.relkind = 'c' then null else a.attnotnull end as "notNull"
      from pg_proc p join pg_type t on t.oid = p.prorettype
+     join pg_class c on c.oid = t.typrelid
      join pg_attribute a on a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped
      where p.oid = $1 and p.proargmodes is null
      union all
@@ -209,7 +214,7 @@ describe('RPC signatures in contracts equal pg_proc', () => {
       if (expected.type === 'enum')
         expect(expected.labels, column.name).toEqual(await enumLabels(column.type));
       else expect(expected.type, column.name).toBe(column.type);
-      // Only a table's row type knows NOT NULL; RETURNS TABLE columns do not.
+      // Only a table's row type knows NOT NULL; composite types and RETURNS TABLE columns do not.
       if (column.notNull !== null) expect(expected.nullable, column.name).toBe(!column.notNull);
     }
   });
@@ -350,6 +355,13 @@ describe('real calls, parsed with the contract schemas', () => {
 
   it('every domain error the SQL raises parses into its catalog entry', async () => {
     const org = world.organizationId;
+    // PM429: with the per-mentor limit lowered to one transition, mentor 5's second is refused.
+    await db.pool.query('update private.status_transition_limit set max_transitions = 1');
+    await call(asMentor(5), 'activate_pause', {
+      p_peer_mentor_id: mentor(5).id,
+      p_organization_id: org,
+      p_reason_code: 'personal',
+    });
     const scenarios: [DomainErrorCode, JwtClaims, RpcName, Record<string, unknown>][] = [
       [
         'PM401',
@@ -399,6 +411,12 @@ describe('real calls, parsed with the contract schemas', () => {
         'deactivate_pause',
         { p_peer_mentor_id: mentor(2).id, p_organization_id: org },
       ],
+      [
+        'PM429',
+        asMentor(5),
+        'deactivate_pause',
+        { p_peer_mentor_id: mentor(5).id, p_organization_id: org },
+      ],
     ];
     expect(scenarios.map(([code]) => code)).toEqual(domainErrorCatalog.map((entry) => entry.code));
     for (const [code, claims, name, body] of scenarios) {
@@ -414,6 +432,7 @@ describe('real calls, parsed with the contract schemas', () => {
       });
       expect(rpcFunctions[name].errors, `${name} documents ${code}`).toContain(code);
     }
+    await db.pool.query('update private.status_transition_limit set max_transitions = 20');
   });
 
   it('an anonymous call fails with the grant layer’s 42501, which parses as a platform error', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   actorRoles,
   DEFAULT_TIME_ZONE,
@@ -148,5 +150,59 @@ describe('contracts and SQL agree', () => {
         (await client.query('select private.claimed_organization_id() as org')).rows[0].org,
     );
     expect(forged).toBeNull();
+  });
+});
+
+// The pub package's constants are generated from the same zod source, and the contracts package
+// compares them with the TypeScript view; this compares them with the database directly, so a
+// generator bug cannot hide behind that chain. The generated file has one fixed shape (its
+// syntax is checked with a Dart grammar in packages/contracts), so plain patterns read it.
+const dartConstantsPath = fileURLToPath(
+  new URL('../../contracts/dart/lib/src/constants.dart', import.meta.url),
+);
+
+/** The string literals of a generated Dart file, unescaped. */
+const dartString = (literal: string) => literal.replace(/\\(.)/g, '$1');
+
+function dartEnumWireValues(source: string, enumName: string): string[] {
+  const body = source.match(
+    new RegExp(`enum ${enumName} \\{([\\s\\S]*?)\\n\\s*const ${enumName}\\(`),
+  );
+  if (!body?.[1]) throw new Error(`enum ${enumName} not found in ${dartConstantsPath}`);
+  return [...body[1].matchAll(/^\s*\w+\('((?:[^'\\]|\\.)*)'/gm)].map((m) => dartString(m[1] ?? ''));
+}
+
+describe('the Dart package and SQL agree', () => {
+  const dart = readFileSync(dartConstantsPath, 'utf8');
+
+  it('on the enum values, in order', async () => {
+    expect(dartEnumWireValues(dart, 'PauseStatus')).toEqual(
+      await enumLabels('public.pause_status'),
+    );
+    expect(dartEnumWireValues(dart, 'PauseReasonCode')).toEqual(
+      await enumLabels('public.pause_reason_code'),
+    );
+    expect(dartEnumWireValues(dart, 'MemberRole')).toEqual(await enumLabels('public.member_role'));
+    expect(dartEnumWireValues(dart, 'ActorRole')).toEqual(
+      await enumLabels('public.status_actor_role'),
+    );
+    expect(dartEnumWireValues(dart, 'MembershipChange')).toEqual(
+      await enumLabels('public.membership_change'),
+    );
+  });
+
+  it('on the error catalog: codes, names and messages', async () => {
+    const section = dart.slice(dart.indexOf('enum DomainErrorCode {'));
+    const fromDart = [
+      ...section.matchAll(
+        /code: '(PM\d{3})',\s*wireName: '((?:[^'\\]|\\.)*)',\s*defaultMessage: '((?:[^'\\]|\\.)*)'/g,
+      ),
+    ]
+      .map((m) => ({ code: m[1], name: dartString(m[2] ?? ''), message: dartString(m[3] ?? '') }))
+      .sort((a, b) => (a.code ?? '').localeCompare(b.code ?? ''));
+    const { rows } = await db.pool.query(
+      'select code, name, message from private.domain_error_catalog() order by code',
+    );
+    expect(fromDart).toEqual(rows);
   });
 });

@@ -15,14 +15,17 @@ const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess(unset, schema.default(fallback as never));
 const integer = (min: number, max: number, fallback: number) =>
   withDefault(z.coerce.number().int().min(min).max(max), fallback);
+/** `true`/`1` or `false`/`0`; anything else is refused rather than guessed. */
+const flag = () =>
+  withDefault(z.enum(['true', 'false', '1', '0']), 'false').transform(
+    (value) => value === 'true' || value === '1',
+  );
 const logicalName = (fallback: string) =>
   withDefault(z.string().regex(LOGICAL_NAME, 'must be a Dataverse logical name'), fallback);
 
 const EnvSchema = z.object({
   /** `true` sends status changes to Dataverse; anything else keeps them in the outbox. */
-  DYNAMICS_SYNC_ENABLED: withDefault(z.enum(['true', 'false', '1', '0']), 'false').transform(
-    (value) => value === 'true' || value === '1',
-  ),
+  DYNAMICS_SYNC_ENABLED: flag(),
   /** The environment URL, e.g. https://contoso.crm4.dynamics.com. */
   DYNAMICS_BASE_URL: optional(z.url()),
   DYNAMICS_API_VERSION: withDefault(z.string().regex(/^v\d+\.\d+$/), 'v9.2'),
@@ -36,6 +39,11 @@ const EnvSchema = z.object({
   /** OpenID configuration JSON of the authority, for a private cloud or the local fake. */
   DYNAMICS_AUTHORITY_METADATA: optional(z.string().min(2)),
 
+  /**
+   * `true` creates the record of a mentor the CRM has none of. Off by default: a missing record
+   * may have been deleted on purpose (an erasure request), and must not come back.
+   */
+  DYNAMICS_CREATE_MISSING_RECORDS: flag(),
   DYNAMICS_ENTITY_SET: logicalName(defaultEntityMapping.entitySet),
   DYNAMICS_ALTERNATE_KEY: logicalName(defaultEntityMapping.alternateKey),
   DYNAMICS_FIELD_ORGANIZATION: logicalName(defaultEntityMapping.fields.organizationId),
@@ -57,6 +65,8 @@ const EnvSchema = z.object({
   DYNAMICS_MAX_THROTTLE_WAIT_MS: integer(0, 600_000, 30_000),
   DYNAMICS_CIRCUIT_FAILURE_THRESHOLD: integer(1, 1_000, 5),
   DYNAMICS_CIRCUIT_COOLDOWN_MS: integer(100, 3_600_000, 30_000),
+  /** How long sending stops after refused credentials or a configuration error. */
+  DYNAMICS_REFUSAL_PAUSE_MS: integer(100, 3_600_000, 300_000),
 });
 
 export interface DataverseConfig {
@@ -69,6 +79,7 @@ export interface DataverseConfig {
   scope: string;
   authorityMetadata: string | undefined;
   mapping: DataverseEntityMapping;
+  createMissingRecords: boolean;
   maxConcurrency: number;
   requestTimeoutMs: number;
   maxRetries: number;
@@ -77,6 +88,7 @@ export interface DataverseConfig {
   maxThrottleWaitMs: number;
   circuitFailureThreshold: number;
   circuitCooldownMs: number;
+  refusalPauseMs: number;
 }
 
 export type DynamicsConfig = { enabled: false } | { enabled: true; dataverse: DataverseConfig };
@@ -131,6 +143,7 @@ export function readDynamicsConfig(source: NodeJS.ProcessEnv = process.env): Dyn
           changedAt: env.DYNAMICS_FIELD_CHANGED_AT,
         },
       },
+      createMissingRecords: env.DYNAMICS_CREATE_MISSING_RECORDS,
       maxConcurrency: env.DYNAMICS_MAX_CONCURRENCY,
       requestTimeoutMs: env.DYNAMICS_REQUEST_TIMEOUT_MS,
       maxRetries: env.DYNAMICS_MAX_RETRIES,
@@ -139,6 +152,7 @@ export function readDynamicsConfig(source: NodeJS.ProcessEnv = process.env): Dyn
       maxThrottleWaitMs: env.DYNAMICS_MAX_THROTTLE_WAIT_MS,
       circuitFailureThreshold: env.DYNAMICS_CIRCUIT_FAILURE_THRESHOLD,
       circuitCooldownMs: env.DYNAMICS_CIRCUIT_COOLDOWN_MS,
+      refusalPauseMs: env.DYNAMICS_REFUSAL_PAUSE_MS,
     },
   };
 }

@@ -69,14 +69,66 @@ export class CircuitOpenError extends DynamicsClientError {
   }
 }
 
+/**
+ * The portal refused our credentials or permissions (401 with a fresh token, 403): nothing is
+ * wrong with the event, and every other event would meet the same answer. The caller holds
+ * off for `retryAfterMs` and alerts an operator.
+ */
+export class AccessDeniedError extends DynamicsClientError {
+  declare readonly retryAfterMs: number;
+
+  constructor(options: Omit<DynamicsClientErrorOptions, 'kind'> & { retryAfterMs: number }) {
+    super({ ...options, kind: 'transient' });
+    this.name = 'AccessDeniedError';
+  }
+}
+
+/**
+ * The environment does not match the configured mapping (a missing or mistyped column, a key
+ * that is not Active, a version that is not a number): every event would be affected. The
+ * caller stops sending for `retryAfterMs` and alerts an operator.
+ */
+export class ConfigurationError extends DynamicsClientError {
+  declare readonly retryAfterMs: number;
+
+  constructor(options: Omit<DynamicsClientErrorOptions, 'kind'> & { retryAfterMs: number }) {
+    super({ ...options, kind: 'transient' });
+    this.name = 'ConfigurationError';
+  }
+}
+
+/**
+ * The CRM holds this event's version, written by a different event: the outbox and the CRM
+ * have diverged (e.g. after a database restore). Permanent: an operator must look.
+ */
+export class DivergenceError extends DynamicsClientError {
+  constructor(options: Omit<DynamicsClientErrorOptions, 'kind'>) {
+    super({ ...options, kind: 'permanent', code: options.code ?? 'diverged' });
+    this.name = 'DivergenceError';
+  }
+}
+
 export function isDynamicsClientError(error: unknown): error is DynamicsClientError {
   return error instanceof DynamicsClientError;
 }
 
 /**
- * Whether nothing reached the portal and the caller should hold off for `retryAfterMs`
- * (throttled or circuit open): such an attempt is not the event's fault.
+ * Whether the portal can take no event now and the caller should hold off everyone for
+ * `retryAfterMs`: throttled, circuit open, credentials refused, or a configuration mismatch.
+ * Such an attempt is not the event's fault and does not count against it.
  */
-export function isBackPressure(error: unknown): error is ThrottledError | CircuitOpenError {
-  return error instanceof ThrottledError || error instanceof CircuitOpenError;
+export function isBackPressure(
+  error: unknown,
+): error is ThrottledError | CircuitOpenError | AccessDeniedError | ConfigurationError {
+  return (
+    error instanceof ThrottledError ||
+    error instanceof CircuitOpenError ||
+    error instanceof AccessDeniedError ||
+    error instanceof ConfigurationError
+  );
+}
+
+/** Whether an operator must act before sending can resume (credentials or configuration). */
+export function needsOperator(error: unknown): error is AccessDeniedError | ConfigurationError {
+  return error instanceof AccessDeniedError || error instanceof ConfigurationError;
 }

@@ -32,6 +32,7 @@ export function createDynamicsPortalClient(
     baseUrl: dataverse.baseUrl,
     apiVersion: dataverse.apiVersion,
     mapping: dataverse.mapping,
+    createMissingRecords: dataverse.createMissingRecords,
     tokenProvider:
       dependencies.tokenProvider ??
       createMsalTokenProvider({
@@ -51,6 +52,7 @@ export function createDynamicsPortalClient(
     maxThrottleWaitMs: dataverse.maxThrottleWaitMs,
     circuitFailureThreshold: dataverse.circuitFailureThreshold,
     circuitCooldownMs: dataverse.circuitCooldownMs,
+    refusalPauseMs: dataverse.refusalPauseMs,
     logger,
     clock: dependencies.clock,
     fetch: dependencies.fetch,

@@ -2,11 +2,15 @@ export * from './adapters/dataverse/index.js';
 export { NoopPortalClient } from './adapters/noop/noop-client.js';
 export { type DataverseConfig, type DynamicsConfig, readDynamicsConfig } from './env.js';
 export {
+  AccessDeniedError,
   CircuitOpenError,
+  ConfigurationError,
+  DivergenceError,
   DynamicsClientError,
   type DynamicsErrorKind,
   isBackPressure,
   isDynamicsClientError,
+  needsOperator,
   ThrottledError,
 } from './errors.js';
 export { createDynamicsPortalClient, type DynamicsClientDependencies } from './factory.js';

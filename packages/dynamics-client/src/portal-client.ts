@@ -29,21 +29,38 @@ export interface PeerMentorStatusChange {
  * earlier delivery of the same event). `skipped`: the client did not send it (sync switched
  * off); the caller keeps the event for later.
  */
-export type PushOutcome = { outcome: 'delivered' } | { outcome: 'skipped'; reason: string };
+export type PushOutcome =
+  | {
+      outcome: 'delivered';
+      /** The record's ETag after the push, when the portal has one: pass it to the next push. */
+      etag?: string;
+    }
+  | { outcome: 'skipped'; reason: string };
 
 export interface PushOptions {
   /** Aborts the push (its HTTP requests and waits) when signalled. */
   signal?: AbortSignal;
+  /**
+   * The ETag of the mentor's record after the last delivered push, if the caller kept it: the
+   * write is then conditional on nobody having changed the record since.
+   */
+  etag?: string;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface HealthReport {
   adapter: string;
-  /** `ok`: the portal answered; `unavailable`: it did not; `skipped`: sync is switched off. */
-  status: 'ok' | 'unavailable' | 'skipped';
+  /**
+   * `ok`: the portal answered and matches the configuration; `misconfigured`: it answered, and
+   * the environment lacks what the mapping needs (see `problems`); `unavailable`: it did not
+   * answer; `skipped`: sync is switched off.
+   */
+  status: 'ok' | 'misconfigured' | 'unavailable' | 'skipped';
   circuit?: CircuitState;
   detail?: string;
+  /** What an operator must fix in the environment, one line each (`misconfigured`). */
+  problems?: string[];
 }
 
 /**
@@ -57,6 +74,9 @@ export interface DynamicsPortalClient {
   readonly adapter: string;
   /** Sends one status change. Idempotent by event: a repeat is harmless. */
   pushStatusChange(change: PeerMentorStatusChange, options?: PushOptions): Promise<PushOutcome>;
-  /** Whether the portal is reachable with our credentials. Never throws. */
+  /**
+   * Whether the portal is reachable with our credentials and, for a real portal, whether the
+   * environment has what the mapping needs. Never throws.
+   */
   checkHealth(options?: PushOptions): Promise<HealthReport>;
 }

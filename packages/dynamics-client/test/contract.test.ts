@@ -19,6 +19,7 @@ describePortalContract('in-memory fake', async () => {
       );
     },
     appliedVersions: (mentor) => portal.appliedVersions(mentor),
+    link: (mentor) => portal.linkRecord(mentor),
     close: async () => {},
   };
 });
@@ -26,6 +27,8 @@ describePortalContract('in-memory fake', async () => {
 describePortalContract(
   'Dataverse Web API adapter over HTTP to the fake Dataverse server',
   async () => {
+    // The strict fake: a declared table (types, lengths, keys), optimistic concurrency and the
+    // service protection limits, as a prepared production environment has them.
     const fake = await FakeDataverseServer.start();
     // Configured the way production is: from DYNAMICS_* variables, msal included.
     const config = readDynamicsConfig(fake.env());
@@ -45,6 +48,7 @@ describePortalContract(
         );
       },
       appliedVersions: (mentor) => fake.appliedVersions(mentor),
+      link: (mentor) => fake.createRecord(mentor),
       close: () => fake.close(),
     };
   },

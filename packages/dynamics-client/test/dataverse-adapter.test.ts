@@ -7,12 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  AccessDeniedError,
   CircuitOpenError,
+  ConfigurationError,
   createDynamicsPortalClient,
   type DataverseWebApiClient,
   DynamicsClientError,
   defaultEntityMapping,
   isBackPressure,
+  needsOperator,
+  type PushOutcome,
   readDynamicsConfig,
   silentLogger,
   ThrottledError,
@@ -26,6 +30,13 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
+/** A mentor whose contact the CRM has (linked by an operator): sync may update it. */
+function linked(): string {
+  const mentor = randomUUID();
+  fake.createRecord(mentor);
+  return mentor;
+}
+
 /** The adapter as production builds it, from DYNAMICS_* variables (msal included). */
 function adapter(overrides: Record<string, string> = {}): DataverseWebApiClient {
   const config = readDynamicsConfig({ ...fake.env(), ...overrides });
@@ -34,6 +45,8 @@ function adapter(overrides: Record<string, string> = {}): DataverseWebApiClient 
 
 const recordPathOf = (mentor: string) =>
   `/api/data/v9.2/contacts(pm_peermentorid='${mentor}')?$select=pm_pausestatusversion`;
+const etagOf = (outcome: PushOutcome) =>
+  outcome.outcome === 'delivered' ? outcome.etag : undefined;
 const summary = (requests: FakeRequest[]) =>
   requests.map((request) => `${request.method} ${request.status}`);
 
@@ -47,36 +60,38 @@ async function rejection(promise: Promise<unknown>): Promise<DynamicsClientError
 }
 
 describe('the wire format', () => {
-  it('sends the OData headers and a bearer token, creating with If-None-Match: * and updating with If-Match: <ETag>', async () => {
+  it('sends the OData headers and a bearer token, updating with If-Match: * without an ETag and If-Match: <ETag> with one, never creating', async () => {
     const client = adapter();
-    const mentor = randomUUID();
-    await client.pushStatusChange(statusChange(mentor, 1));
-    await client.pushStatusChange(statusChange(mentor, 2));
+    const mentor = linked();
+    const first = await client.pushStatusChange(statusChange(mentor, 1));
+    expect(first).toEqual({ outcome: 'delivered', etag: expect.stringMatching(/^W\/"\d+"$/) });
+    await client.pushStatusChange(statusChange(mentor, 2), { etag: etagOf(first) });
 
-    const [create, update] = fake.requests;
-    expect(create).toMatchObject({
+    const [update, conditional] = fake.requests;
+    expect(update).toMatchObject({
       method: 'PATCH',
       path: recordPathOf(mentor),
-      status: 201,
+      status: 200,
       headers: {
         accept: 'application/json',
         'odata-maxversion': '4.0',
         'odata-version': '4.0',
         'content-type': 'application/json',
         prefer: 'return=representation',
-        'if-none-match': '*',
-        'if-match': undefined,
+        'if-match': '*',
+        'if-none-match': undefined,
       },
     });
-    expect(create?.headers.authorization).toMatch(/^Bearer \S+$/);
-    expect(update).toMatchObject({
+    expect(update?.headers.authorization).toMatch(/^Bearer \S+$/);
+    expect(conditional).toMatchObject({
       method: 'PATCH',
       path: recordPathOf(mentor),
       status: 200,
-      headers: { 'if-match': expect.stringMatching(/^W\/"\d+"$/), 'if-none-match': undefined },
+      headers: { 'if-match': etagOf(first), 'if-none-match': undefined },
     });
     expect(fake.requests).toHaveLength(2);
     expect(fake.tokenRequests).toBe(1);
+    expect(fake.appliedVersions(mentor)).toEqual([1, 2]);
   });
 
   it('writes the configured entity set, alternate key and columns', async () => {
@@ -92,7 +107,7 @@ describe('the wire format', () => {
     };
     fake = await FakeDataverseServer.start({ mapping });
     const client = adapter({ DYNAMICS_FIELD_STATUS: 'hlf_status' });
-    const mentor = randomUUID();
+    const mentor = linked();
     const change = statusChange(mentor, 1);
     await client.pushStatusChange(change);
 
@@ -115,14 +130,14 @@ describe('the wire format', () => {
 
   it('after an edit in the CRM (412 on If-Match), reads the record and writes again with its new ETag, keeping the edit', async () => {
     const client = adapter();
-    const mentor = randomUUID();
-    await client.pushStatusChange(statusChange(mentor, 1));
+    const mentor = linked();
+    const first = await client.pushStatusChange(statusChange(mentor, 1));
     fake.editRecord(mentor, { description: 'edited by a coordinator in Dynamics' });
-    await expect(client.pushStatusChange(statusChange(mentor, 2))).resolves.toEqual({
-      outcome: 'delivered',
-    });
+    await expect(
+      client.pushStatusChange(statusChange(mentor, 2), { etag: etagOf(first) }),
+    ).resolves.toMatchObject({ outcome: 'delivered' });
 
-    expect(summary(fake.requests)).toEqual(['PATCH 201', 'PATCH 412', 'GET 200', 'PATCH 200']);
+    expect(summary(fake.requests)).toEqual(['PATCH 200', 'PATCH 412', 'GET 200', 'PATCH 200']);
     expect(fake.requests[3]?.headers['if-match']).not.toBe(fake.requests[1]?.headers['if-match']);
     expect(fake.record(mentor)).toMatchObject({
       description: 'edited by a coordinator in Dynamics',
@@ -131,37 +146,114 @@ describe('the wire format', () => {
     expect(fake.appliedVersions(mentor)).toEqual([1, 2]);
   });
 
-  it('creates the record again when it was deleted in the CRM (404 on If-Match)', async () => {
+  it('never creates a contact: a mentor with no record, or one deleted in the CRM, is a permanent "not linked or deleted"', async () => {
     const client = adapter();
-    const mentor = randomUUID();
-    await client.pushStatusChange(statusChange(mentor, 1));
-    fake.deleteRecord(mentor);
-    await client.pushStatusChange(statusChange(mentor, 2));
+    const unlinked = randomUUID();
+    const missing = await rejection(client.pushStatusChange(statusChange(unlinked, 1)));
+    expect(missing).toMatchObject({ kind: 'permanent', status: 404, code: '0x80040217' });
+    expect(missing.message).toContain('not linked or deleted');
+    expect(missing.message).toContain('DYNAMICS_CREATE_MISSING_RECORDS');
 
-    expect(summary(fake.requests)).toEqual(['PATCH 201', 'PATCH 404', 'PATCH 201']);
-    expect(fake.record(mentor)?.pm_pausestatusversion).toBe(2);
+    // Deleted on purpose (an erasure request): the next status change must not bring it back.
+    const erased = linked();
+    const first = await client.pushStatusChange(statusChange(erased, 1));
+    fake.deleteRecord(erased);
+    await rejection(client.pushStatusChange(statusChange(erased, 2), { etag: etagOf(first) }));
+
+    expect(summary(fake.requests)).toEqual(['PATCH 404', 'PATCH 200', 'PATCH 404']);
+    expect(fake.record(unlinked)).toBeUndefined();
+    expect(fake.record(erased)).toBeUndefined();
+    expect(fake.recordCount).toBe(0);
+  });
+
+  it('creates a missing record (If-None-Match: *) only with DYNAMICS_CREATE_MISSING_RECORDS=true', async () => {
+    const client = adapter({ DYNAMICS_CREATE_MISSING_RECORDS: 'true' });
+    const mentor = randomUUID();
+    await expect(client.pushStatusChange(statusChange(mentor, 1))).resolves.toMatchObject({
+      outcome: 'delivered',
+    });
+    expect(summary(fake.requests)).toEqual(['PATCH 404', 'PATCH 201']);
+    expect(fake.requests[1]?.headers).toMatchObject({
+      'if-none-match': '*',
+      'if-match': undefined,
+    });
+    expect(fake.record(mentor)?.pm_pausestatusversion).toBe(1);
+  });
+
+  it('sends a repeat every time: a requeued event reaches the CRM even though this client delivered it before', async () => {
+    const client = adapter();
+    const mentor = linked();
+    const change = statusChange(mentor, 1);
+    await client.pushStatusChange(change);
+    await expect(client.pushStatusChange(change)).resolves.toMatchObject({ outcome: 'delivered' });
+    fake.deleteRecord(mentor);
+    const error = await rejection(client.pushStatusChange(change));
+    expect(error.message).toContain('not linked or deleted');
+    expect(summary(fake.requests)).toEqual(['PATCH 200', 'PATCH 200', 'PATCH 404']);
+    expect(fake.appliedVersions(mentor)).toEqual([1]);
+  });
+
+  it('treats a version that reads back as anything but a number as a configuration error, not "no version"', async () => {
+    const client = adapter({ DYNAMICS_REFUSAL_PAUSE_MS: '60000' });
+    const mentor = randomUUID();
+    // What a text column mapped as the version would hold (written by the CRM, not by us).
+    fake.createRecord(mentor, { pm_pausestatusversion: '5', pm_pauselasteventid: 'newer' });
+    fake.inject(
+      { type: 'status', status: 412, code: '0x80060882', message: 'changed meanwhile' },
+      { peerMentorId: mentor, method: 'PATCH', times: 1 },
+    );
+
+    const error = await rejection(client.pushStatusChange(statusChange(mentor, 3)));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(isBackPressure(error)).toBe(true);
+    expect(needsOperator(error)).toBe(true);
+    expect(error.retryAfterMs).toBe(60_000);
+    expect(error.message).toContain('reads back as "5", not a number');
+    expect(summary(fake.requests)).toEqual(['PATCH 412', 'GET 200']);
+    expect(fake.record(mentor)).toMatchObject({ pm_pausestatusversion: '5' });
   });
 });
 
 describe('the access token', () => {
   it('is fetched once and reused, and fetched again when the portal rejects it (401)', async () => {
     const client = adapter();
-    for (const version of [1, 2, 3])
-      await client.pushStatusChange(statusChange(randomUUID(), version));
+    for (const version of [1, 2, 3]) await client.pushStatusChange(statusChange(linked(), version));
     expect(fake.tokenRequests).toBe(1);
 
     fake.revokeTokens();
-    await expect(client.pushStatusChange(statusChange(randomUUID(), 1))).resolves.toEqual({
+    await expect(client.pushStatusChange(statusChange(linked(), 1))).resolves.toMatchObject({
       outcome: 'delivered',
     });
     expect(fake.tokenRequests).toBe(2);
-    expect(summary(fake.requests).slice(-2)).toEqual(['PATCH 401', 'PATCH 201']);
+    expect(summary(fake.requests).slice(-2)).toEqual(['PATCH 401', 'PATCH 200']);
+  });
+
+  it("refused even with a fresh token (401), or forbidden (403): AccessDeniedError, back-pressure for everyone, never the event's fault", async () => {
+    const client = adapter({ DYNAMICS_REFUSAL_PAUSE_MS: '45000' });
+    fake.inject({ type: 'status', status: 401, message: 'token rejected' });
+    const unauthorized = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
+    expect(unauthorized).toBeInstanceOf(AccessDeniedError);
+    expect(unauthorized).toMatchObject({ status: 401, retryAfterMs: 45_000 });
+    expect(isBackPressure(unauthorized)).toBe(true);
+    expect(needsOperator(unauthorized)).toBe(true);
+    expect(fake.tokenRequests).toBe(2);
+
+    fake.clearFaults();
+    fake.inject(
+      { type: 'status', status: 403, code: '0x80040220', message: 'missing prvWritecontact' },
+      { times: 1 },
+    );
+    const forbidden = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
+    expect(forbidden).toBeInstanceOf(AccessDeniedError);
+    expect(forbidden).toMatchObject({ status: 403, code: '0x80040220' });
+    expect(forbidden.message).toContain('missing prvWritecontact');
+    expect(forbidden.message).toContain("application user's security role");
   });
 
   it('is fetched once for a burst of concurrent first requests', async () => {
     const client = adapter();
     await Promise.all(
-      Array.from({ length: 8 }, () => client.pushStatusChange(statusChange(randomUUID(), 1))),
+      Array.from({ length: 8 }, () => client.pushStatusChange(statusChange(linked(), 1))),
     );
     expect(fake.tokenRequests).toBe(1);
     expect(fake.requests).toHaveLength(8);
@@ -170,15 +262,14 @@ describe('the access token', () => {
   it("is refreshed before it expires: one within msal's five-minute renewal window is not reused", async () => {
     fake.setTokenLifetime(299);
     const client = adapter();
-    for (const version of [1, 2, 3])
-      await client.pushStatusChange(statusChange(randomUUID(), version));
+    for (const version of [1, 2, 3]) await client.pushStatusChange(statusChange(linked(), version));
     expect(fake.tokenRequests).toBe(3);
-    expect(summary(fake.requests)).toEqual(['PATCH 201', 'PATCH 201', 'PATCH 201']);
+    expect(summary(fake.requests)).toEqual(['PATCH 200', 'PATCH 200', 'PATCH 200']);
   });
 
   it('wrong client credentials fail the push as transient, before any Web API request', async () => {
     const client = adapter({ DYNAMICS_CLIENT_SECRET: 'not-the-secret' });
-    const error = await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    const error = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     expect(error).toMatchObject({
       kind: 'transient',
       adapter: 'dataverse',
@@ -193,12 +284,12 @@ describe('throttling (429 with Retry-After)', () => {
   it('holds back every request of the client until Retry-After has passed', async () => {
     const client = adapter();
     fake.inject({ type: 'throttle', retryAfterSeconds: 1 }, { forMs: 1_000 });
-    const mentors = Array.from({ length: 6 }, () => randomUUID());
+    const mentors = Array.from({ length: 6 }, () => linked());
     const outcomes = await Promise.all(
       mentors.map((mentor) => client.pushStatusChange(statusChange(mentor, 1))),
     );
 
-    expect(outcomes).toEqual(mentors.map(() => ({ outcome: 'delivered' })));
+    expect(outcomes).toMatchObject(mentors.map(() => ({ outcome: 'delivered' })));
     const throttled = fake.requests.filter((request) => request.status === 429);
     const accepted = fake.requests.filter((request) => request.status !== 429);
     // Only requests already on their way when the first 429 came were throttled; nothing was
@@ -215,14 +306,14 @@ describe('throttling (429 with Retry-After)', () => {
   it('hands a wait longer than it may take itself to the caller as ThrottledError, and sends nothing meanwhile', async () => {
     const client = adapter({ DYNAMICS_MAX_THROTTLE_WAIT_MS: '5000' });
     fake.inject({ type: 'throttle', retryAfterSeconds: 120 }, { times: 1 });
-    const error = await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    const error = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     expect(error).toBeInstanceOf(ThrottledError);
     expect(isBackPressure(error)).toBe(true);
     expect(error).toMatchObject({ kind: 'transient', status: 429 });
     expect(error.retryAfterMs).toBeGreaterThan(115_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(120_000);
 
-    const next = await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    const next = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     expect(next).toBeInstanceOf(ThrottledError);
     expect(fake.requests).toHaveLength(1);
   });
@@ -232,12 +323,12 @@ describe('failures', () => {
   it('retries a 503 after jittered, growing delays, then delivers', async () => {
     const client = adapter({ DYNAMICS_RETRY_BASE_MS: '60', DYNAMICS_MAX_RETRIES: '2' });
     fake.inject({ type: 'status', status: 503 }, { times: 2 });
-    const mentor = randomUUID();
-    await expect(client.pushStatusChange(statusChange(mentor, 1))).resolves.toEqual({
+    const mentor = linked();
+    await expect(client.pushStatusChange(statusChange(mentor, 1))).resolves.toMatchObject({
       outcome: 'delivered',
     });
 
-    expect(summary(fake.requests)).toEqual(['PATCH 503', 'PATCH 503', 'PATCH 201']);
+    expect(summary(fake.requests)).toEqual(['PATCH 503', 'PATCH 503', 'PATCH 200']);
     const [first, second, third] = fake.requests.map((request) => request.receivedAt);
     // Equal jitter: at least half of each step (60 ms, then 120 ms).
     expect(second! - first!).toBeGreaterThanOrEqual(30);
@@ -253,7 +344,7 @@ describe('failures', () => {
       code: '0x80040216',
       message: 'The service is down for maintenance',
     });
-    const error = await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    const error = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     expect(error).toMatchObject({
       kind: 'transient',
       adapter: 'dataverse',
@@ -269,7 +360,7 @@ describe('failures', () => {
   it('reads a 502 with an HTML body as transient and quotes the unreadable body', async () => {
     const client = adapter({ DYNAMICS_MAX_RETRIES: '0' });
     fake.inject({ type: 'status', status: 502, body: '<html><h1>Bad Gateway</h1></html>' });
-    const error = await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    const error = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     expect(error).toMatchObject({ kind: 'transient', status: 502, code: undefined });
     expect(error.message).toContain('unreadable error body: "<html><h1>Bad Gateway</h1></html>"');
   });
@@ -281,8 +372,8 @@ describe('failures', () => {
       DYNAMICS_RETRY_BASE_MS: '1',
     });
     fake.inject({ type: 'slow', delayMs: 600 }, { times: 1 });
-    const mentor = randomUUID();
-    await expect(client.pushStatusChange(statusChange(mentor, 1))).resolves.toEqual({
+    const mentor = linked();
+    await expect(client.pushStatusChange(statusChange(mentor, 1))).resolves.toMatchObject({
       outcome: 'delivered',
     });
     expect(fake.requests).toHaveLength(2);
@@ -295,7 +386,7 @@ describe('failures', () => {
 
   it('treats a 400 as permanent: not retried, the portal error kept, other mentors unaffected', async () => {
     const client = adapter();
-    const rejected = randomUUID();
+    const rejected = linked();
     fake.inject(
       {
         type: 'status',
@@ -310,29 +401,29 @@ describe('failures', () => {
     expect(error.message).toContain('Invalid value for pm_pausereason');
     expect(fake.requests.filter((request) => request.peerMentorId === rejected)).toHaveLength(1);
 
-    const other = randomUUID();
-    await expect(client.pushStatusChange(statusChange(other, 1))).resolves.toEqual({
+    const other = linked();
+    await expect(client.pushStatusChange(statusChange(other, 1))).resolves.toMatchObject({
       outcome: 'delivered',
     });
   });
 
   it('reports a write whose answer is malformed as transient; sending it again applies nothing twice', async () => {
     const client = adapter({ DYNAMICS_MAX_RETRIES: '0' });
-    const mentor = randomUUID();
+    const mentor = linked();
     const change = statusChange(mentor, 1);
     fake.inject({ type: 'malformed' }, { times: 1 });
     const error = await rejection(client.pushStatusChange(change));
     expect(error).toMatchObject({ kind: 'transient', status: 200 });
     expect(error.message).toContain('without a readable record');
 
-    await expect(client.pushStatusChange(change)).resolves.toEqual({ outcome: 'delivered' });
-    expect(summary(fake.requests)).toEqual(['PATCH 200', 'PATCH 412', 'GET 200']);
+    await expect(client.pushStatusChange(change)).resolves.toMatchObject({ outcome: 'delivered' });
+    expect(summary(fake.requests)).toEqual(['PATCH 200', 'PATCH 200']);
     expect(fake.appliedVersions(mentor)).toEqual([1]);
   });
 
   it('gives up for now, as transient, when the record changes under each of three conditional writes', async () => {
     const client = adapter();
-    const mentor = randomUUID();
+    const mentor = linked();
     await client.pushStatusChange(statusChange(mentor, 1));
     fake.inject(
       { type: 'status', status: 412, message: 'changed meanwhile' },
@@ -341,7 +432,7 @@ describe('failures', () => {
     const error = await rejection(client.pushStatusChange(statusChange(mentor, 2)));
     expect(error).toMatchObject({ kind: 'transient', status: 412 });
     expect(summary(fake.requests)).toEqual([
-      'PATCH 201',
+      'PATCH 200',
       ...Array.from({ length: 3 }, () => ['PATCH 412', 'GET 200']).flat(),
     ]);
     expect(fake.appliedVersions(mentor)).toEqual([1]);
@@ -353,7 +444,7 @@ describe('failures', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const error = await rejection(
-      client.pushStatusChange(statusChange(randomUUID(), 1), { signal: controller.signal }),
+      client.pushStatusChange(statusChange(linked(), 1), { signal: controller.signal }),
     );
     expect(error).toMatchObject({ kind: 'transient' });
     expect(error.message).toContain('aborted by the caller');
@@ -368,10 +459,10 @@ describe('the circuit breaker', () => {
       DYNAMICS_CIRCUIT_COOLDOWN_MS: '300',
     });
     fake.inject({ type: 'status', status: 503 });
-    await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
-    await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    await rejection(client.pushStatusChange(statusChange(linked(), 1)));
+    await rejection(client.pushStatusChange(statusChange(linked(), 1)));
 
-    const refused = await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    const refused = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     expect(refused).toBeInstanceOf(CircuitOpenError);
     expect(refused.retryAfterMs).toBeGreaterThan(0);
     expect(refused.retryAfterMs).toBeLessThanOrEqual(300);
@@ -383,7 +474,7 @@ describe('the circuit breaker', () => {
 
     fake.clearFaults();
     await new Promise((resolve) => setTimeout(resolve, refused.retryAfterMs! + 20));
-    await expect(client.pushStatusChange(statusChange(randomUUID(), 1))).resolves.toEqual({
+    await expect(client.pushStatusChange(statusChange(linked(), 1))).resolves.toMatchObject({
       outcome: 'delivered',
     });
     await expect(client.checkHealth()).resolves.toEqual({
@@ -400,12 +491,12 @@ describe('the circuit breaker', () => {
       DYNAMICS_CIRCUIT_COOLDOWN_MS: '150',
     });
     fake.inject({ type: 'status', status: 500 });
-    await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     await new Promise((resolve) => setTimeout(resolve, 170));
-    const trial = await rejection(client.pushStatusChange(statusChange(randomUUID(), 1)));
+    const trial = await rejection(client.pushStatusChange(statusChange(linked(), 1)));
     expect(trial).not.toBeInstanceOf(CircuitOpenError);
     expect(trial.status).toBe(500);
-    await expect(client.pushStatusChange(statusChange(randomUUID(), 1))).rejects.toBeInstanceOf(
+    await expect(client.pushStatusChange(statusChange(linked(), 1))).rejects.toBeInstanceOf(
       CircuitOpenError,
     );
     expect(fake.requests).toHaveLength(2);
@@ -416,12 +507,23 @@ describe('the concurrency cap', () => {
   it('never has more requests in flight than DYNAMICS_MAX_CONCURRENCY, and uses all of it', async () => {
     fake.setLatency(50);
     const client = adapter({ DYNAMICS_MAX_CONCURRENCY: '3' });
-    const mentors = Array.from({ length: 12 }, () => randomUUID());
+    const mentors = Array.from({ length: 12 }, () => linked());
     await Promise.all(mentors.map((mentor) => client.pushStatusChange(statusChange(mentor, 1))));
 
     expect(fake.peakConcurrentRequests).toBe(3);
-    expect(client.concurrency).toEqual({ limit: 3, peak: 3 });
+    expect(client.concurrency).toEqual({ limit: 3, effective: 3, peak: 3 });
     expect(mentors.map((mentor) => fake.appliedVersions(mentor))).toEqual(mentors.map(() => [1]));
+  });
+
+  it('honours x-ms-dop-hint when the environment recommends fewer', async () => {
+    await fake.close();
+    fake = await FakeDataverseServer.start({ dopHint: 2, latencyMs: 40 });
+    const client = adapter({ DYNAMICS_MAX_CONCURRENCY: '6' });
+    await client.pushStatusChange(statusChange(linked(), 1));
+    const mentors = Array.from({ length: 10 }, () => linked());
+    await Promise.all(mentors.map((mentor) => client.pushStatusChange(statusChange(mentor, 1))));
+    expect(client.concurrency).toMatchObject({ limit: 6, effective: 2 });
+    expect(fake.peakConcurrentRequests).toBe(2);
   });
 
   it('defaults to 8, well under the 52 concurrent requests Dataverse allows per user', () => {
@@ -430,7 +532,7 @@ describe('the concurrency cap', () => {
 });
 
 describe('the health check', () => {
-  it('calls WhoAmI and reports ok', async () => {
+  it('calls WhoAmI, reads the table definition and reports ok when the environment fits the mapping', async () => {
     await expect(adapter().checkHealth()).resolves.toEqual({
       adapter: 'dataverse',
       status: 'ok',
@@ -438,6 +540,42 @@ describe('the health check', () => {
     });
     expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       'GET /api/data/v9.2/WhoAmI',
+      "GET /api/data/v9.2/EntityDefinitions?$filter=EntitySetName eq 'contacts'&$select=LogicalName,EntitySetName,IsOptimisticConcurrencyEnabled&$expand=Attributes($select=LogicalName,AttributeType),Keys($select=LogicalName,KeyAttributes,EntityKeyIndexStatus)",
+      "GET /api/data/v9.2/EntityDefinitions(LogicalName='contact')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength",
+    ]);
+  });
+
+  it('names every mismatch between the environment and the mapping in one report', async () => {
+    const { columns } = fake.table;
+    delete columns.pm_pausereason;
+    columns.pm_pausestatusversion = { type: 'String', maxLength: 10 };
+    columns.pm_pauselasteventid = { type: 'String', maxLength: 20 };
+    columns.pm_pausestatus = { type: 'Picklist', options: [1, 2] };
+    fake.table.keys[0]!.status = 'Pending';
+    fake.table.optimisticConcurrency = false;
+
+    const report = await adapter().checkHealth();
+    expect(report.status).toBe('misconfigured');
+    expect(report.problems).toEqual([
+      'column contact.pm_pausestatus (status) is Picklist, expected text (String)',
+      'column contact.pm_pausereason (reason) does not exist',
+      'column contact.pm_pausestatusversion (version) is String, expected a whole number (Integer or BigInt)',
+      'column contact.pm_pauselasteventid (event id) holds at most 20 characters, needs 36',
+      'alternate key pm_peermentorid_key is Pending, not Active (its index is not usable yet)',
+      'table contact does not have optimistic concurrency enabled (If-Match: <ETag>)',
+    ]);
+    expect(report.detail).toMatch(
+      /^the Dataverse environment does not match the DYNAMICS_\* mapping: /,
+    );
+  });
+
+  it('reports a missing table or alternate key', async () => {
+    fake.table.keys = [];
+    expect((await adapter().checkHealth()).problems).toEqual([
+      'no alternate key of contact consists of pm_peermentorid alone',
+    ]);
+    expect((await adapter({ DYNAMICS_ENTITY_SET: 'pm_mentors' }).checkHealth()).problems).toEqual([
+      "no table has the entity set name 'pm_mentors'",
     ]);
   });
 

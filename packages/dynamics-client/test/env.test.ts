@@ -37,6 +37,7 @@ describe('readDynamicsConfig', () => {
         scope: 'https://contoso.crm4.dynamics.com/.default',
         authorityMetadata: undefined,
         mapping: defaultEntityMapping,
+        createMissingRecords: false,
         maxConcurrency: 8,
         requestTimeoutMs: 10_000,
         maxRetries: 2,
@@ -45,8 +46,24 @@ describe('readDynamicsConfig', () => {
         maxThrottleWaitMs: 30_000,
         circuitFailureThreshold: 5,
         circuitCooldownMs: 30_000,
+        refusalPauseMs: 300_000,
       },
     });
+  });
+
+  it('creates missing CRM records only when DYNAMICS_CREATE_MISSING_RECORDS says so', () => {
+    const read = (value?: string) => {
+      const config = readDynamicsConfig({ ...enabled, DYNAMICS_CREATE_MISSING_RECORDS: value });
+      return config.enabled && config.dataverse.createMissingRecords;
+    };
+    expect([read(undefined), read(''), read('false'), read('true'), read('1')]).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
+    expect(() => read('yes')).toThrow(/DYNAMICS_CREATE_MISSING_RECORDS/);
   });
 
   it('names every missing credential when sync is switched on', () => {

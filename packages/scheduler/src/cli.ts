@@ -1,8 +1,9 @@
 /**
  * The scheduler's command line.
  *
- *   cli.ts run <job>... [--date YYYY-MM-DD] [--batch-size N] [--rerun]
+ *   cli.ts run <job>... [--date YYYY-MM-DD] [--batch-size N] [--rerun] [--json]
  *                                          run nightly jobs now, with a progress display
+ *                                          (--json: also print the totals as one JSON line)
  *                                          (jobs: scheduled-resume, certification-expiry,
  *                                          outbox-purge, or nightly for all three)
  *   cli.ts serve                           the long-running host: nightly jobs on their croner
@@ -12,6 +13,7 @@
  *   cli.ts outbox parked                   list parked events (owner connection)
  *   cli.ts outbox requeue <event-id>...    make parked events due again
  *   cli.ts outbox requeue --all
+ *   cli.ts [<command>] --help               usage (of one command), exit 0
  *
  * Configuration: DATABASE_URL, SCHEDULER_*, DISPATCH_* and DYNAMICS_* (see README.md).
  */
@@ -31,14 +33,45 @@ import {
   nightlyJobs,
 } from './jobs/nightly/index.js';
 
-const usage = `usage:
-  cli.ts run <job>... [--date YYYY-MM-DD] [--batch-size N] [--rerun]
-         jobs: ${nightlyJobs.join(', ')}, or nightly (all three)
-  cli.ts serve
-  cli.ts runs [--limit N]
-  cli.ts dispatch [--once | --watch]
-  cli.ts outbox parked
-  cli.ts outbox requeue <event-id>... | --all`;
+/** Each command's usage: its synopsis and what it does. `--help` prints it and exits 0. */
+const commandUsage: Record<string, string> = {
+  run: `  scheduler run <job>... [--date YYYY-MM-DD] [--batch-size N] [--rerun] [--json]
+      Runs nightly jobs now, with a progress display on stderr.
+      jobs: ${nightlyJobs.join(', ')}, or nightly (all three, in nightly order)
+      --date        the run date (default: each organization's today)
+      --batch-size  mentors or events per batch, 1-2000
+      --rerun       run again for a date that already completed
+      --json        print the totals as one JSON line on stdout when done
+      Exit 0; 2 when some mentor failed; 130 when interrupted.`,
+  serve: `  scheduler serve
+      The long-running host: nightly jobs on SCHEDULER_NIGHTLY_CRON, the outbox dispatcher
+      every SCHEDULER_DISPATCH_EVERY_SECONDS (when DYNAMICS_SYNC_ENABLED=true). Stops on
+      SIGINT/SIGTERM after the batch in flight.`,
+  runs: `  scheduler runs [--limit N]
+      The latest nightly run summaries (default 20, at most 1000).`,
+  dispatch: `  scheduler dispatch [--once | --watch]
+      Sends the outbox to Dynamics: once and exit (2 when something was parked), or keep
+      watching (the default).`,
+  outbox: `  scheduler outbox parked
+      Lists the events the CRM refused (parked).
+  scheduler outbox requeue <event-id>... | --all
+      Makes parked events due again.`,
+};
+
+const usage = `usage: pnpm scheduler <command> [options]   (or: tsx src/cli.ts …)
+
+${Object.values(commandUsage).join('\n\n')}
+
+  scheduler [<command>] --help
+      This text, or one command's.
+
+Configuration: DATABASE_URL, SCHEDULER_*, DISPATCH_* and DYNAMICS_* (see the package README).`;
+
+/** The usage for `command` (all of it for an unknown or missing command). */
+function usageOf(command: string | undefined): string {
+  const text = command === undefined ? undefined : commandUsage[command];
+  return text === undefined ? usage : `usage:\n${text}`;
+}
 
 function isCalendarDate(value: string): boolean {
   const date = new Date(`${value}T00:00:00Z`);
@@ -56,11 +89,13 @@ function waitForSignal(): Promise<string> {
   });
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      json: { type: 'boolean', default: false },
       once: { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
@@ -70,7 +105,25 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    // An unknown option or a missing value: say which, then how the command is used.
+    console.error(
+      `${(error as Error).message}\n\n${usageOf(argv.find((arg) => !arg.startsWith('-')))}`,
+    );
+    return 64;
+  }
+  const { positionals, values } = parsed;
   const [command, subcommand, ...rest] = positionals;
+  if (values.help) {
+    console.log(usageOf(command));
+    return 0;
+  }
   const env = readSchedulerEnv();
 
   if (command === 'run' && subcommand !== undefined) {
@@ -86,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
       (batchSize !== undefined &&
         !(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 2000))
     ) {
-      console.error(usage);
+      console.error(usageOf(command));
       return 64;
     }
     if (!env.databaseUrl) throw new Error('DATABASE_URL is not set');
@@ -110,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
         { signal: stop.signal, onBatch: (report) => progress.batch(report) },
       );
       progress.finish(result);
-      console.log(JSON.stringify({ message: 'nightly jobs finished', ...result }));
+      if (values.json) console.log(JSON.stringify({ message: 'nightly jobs finished', ...result }));
       if (!result.done) return 130;
       return result.errors > 0 ? 2 : 0;
     } finally {
@@ -131,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'runs' && subcommand === undefined) {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      console.error(usage);
+      console.error(usageOf(command));
       return 64;
     }
     if (!env.databaseUrl) throw new Error('DATABASE_URL is not set');
@@ -169,7 +222,7 @@ async function main(argv: string[]): Promise<number> {
         ? (await listParkedEvents(db.pool)).map((event) => event.eventId)
         : rest;
       if (ids.length === 0) {
-        console.error(values.all ? 'nothing is parked' : usage);
+        console.error(values.all ? 'nothing is parked' : usageOf(command));
         return values.all ? 0 : 64;
       }
       const requeued = await requeueParkedEvents(db.pool, ids);
@@ -180,7 +233,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  console.error(usage);
+  console.error(usageOf(command));
   return 64;
 }
 

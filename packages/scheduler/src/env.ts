@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { type DynamicsConfig, readDynamicsConfig } from '@peer-mentor/dynamics-client';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import type { SendPace } from './jobs/dispatch-outbox/index.js';
 
 // The scheduler's environment, parsed in one place: nothing else in the package reads
 // process.env. The DYNAMICS_* variables belong to @peer-mentor/dynamics-client's parser.
@@ -26,6 +27,14 @@ const EnvSchema = z.object({
   DISPATCH_RETRY_MAX_MS: integer(1, 86_400_000, 15 * 60_000),
   /** Watch mode: pause between rounds when nothing is due. */
   DISPATCH_IDLE_DELAY_MS: integer(10, 600_000, 2_000),
+  /**
+   * Requests per second every dispatcher process together may send (0: no pacing), the burst
+   * after a quiet period, and how long the rate takes to climb back after a 429. Defaults keep
+   * any 5-minute window at 3,600 + 4 × 300 = 4,800 requests, 80% of Dataverse's 6,000.
+   */
+  DISPATCH_RATE_PER_SECOND: z.preprocess(unset, z.coerce.number().min(0).max(1000).default(4)),
+  DISPATCH_RATE_BURST: integer(1, 100_000, 3_600),
+  DISPATCH_RATE_RAMP_SECONDS: integer(1, 86_400, 300),
   /** Names this dispatcher in claims (claimed_by); default <host>:<pid>. */
   DISPATCH_CLAIMANT: optional(z.string().min(1).max(200)),
   /** When the long-running process starts the nightly jobs (croner pattern). */
@@ -49,6 +58,8 @@ export interface DispatchSettings {
   retryMaxMs: number;
   idleDelayMs: number;
   claimant: string;
+  /** The request pace shared through the database; undefined when switched off. */
+  pace: SendPace | undefined;
 }
 
 export interface NightlySettings {
@@ -100,6 +111,14 @@ export function readSchedulerEnv(source: NodeJS.ProcessEnv = process.env): Sched
       retryMaxMs: env.DISPATCH_RETRY_MAX_MS,
       idleDelayMs: env.DISPATCH_IDLE_DELAY_MS,
       claimant: env.DISPATCH_CLAIMANT ?? `${hostname()}:${process.pid}`,
+      pace:
+        env.DISPATCH_RATE_PER_SECOND > 0
+          ? {
+              maxRatePerSecond: env.DISPATCH_RATE_PER_SECOND,
+              burst: env.DISPATCH_RATE_BURST,
+              rampSeconds: env.DISPATCH_RATE_RAMP_SECONDS,
+            }
+          : undefined,
     },
     nightly: {
       cron: env.SCHEDULER_NIGHTLY_CRON,

@@ -26,6 +26,7 @@ describe('readSchedulerEnv', () => {
         retryMaxMs: 900_000,
         idleDelayMs: 2_000,
         claimant: 'worker-1',
+        pace: { maxRatePerSecond: 4, burst: 3_600, rampSeconds: 300 },
       },
       nightly: {
         cron: '15 2 * * *',
@@ -71,6 +72,20 @@ describe('readSchedulerEnv', () => {
     expect(
       readSchedulerEnv({ ...dynamicsOn, DISPATCH_CONCURRENCY: '3' }).dispatch.concurrency,
     ).toBe(3);
+  });
+
+  it('paces every dispatcher within 80% of the service protection limit by default, and not at all at rate 0', () => {
+    const { pace } = readSchedulerEnv({}).dispatch;
+    // Any 5-minute window: the burst plus 300 s at the rate.
+    expect(pace!.burst + pace!.maxRatePerSecond * 300).toBe(4_800);
+    expect(readSchedulerEnv({ DISPATCH_RATE_PER_SECOND: '0' }).dispatch.pace).toBeUndefined();
+    expect(
+      readSchedulerEnv({ DISPATCH_RATE_PER_SECOND: '2.5', DISPATCH_RATE_BURST: '100' }).dispatch
+        .pace,
+    ).toEqual({ maxRatePerSecond: 2.5, burst: 100, rampSeconds: 300 });
+    expect(() => readSchedulerEnv({ DISPATCH_RATE_PER_SECOND: 'fast' })).toThrow(
+      /DISPATCH_RATE_PER_SECOND/,
+    );
   });
 
   it('names the claimant after the host and process by default', () => {

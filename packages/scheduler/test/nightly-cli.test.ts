@@ -51,7 +51,8 @@ describe('scheduler run', () => {
       `certification-expiry org ${organization.id.slice(0, 8)}… ${today} completed: 5 batches, 30 examined, 30 changed, 0 recorded, 0 errors`,
     );
     expect(run.stderr).toContain('done: 5 batches, 30 mentors changed, 0 events purged, 0 errors');
-    expect(finished(run.stdout)).toMatchObject({ done: true, mentorsChanged: 30, errors: 0 });
+    // The JSON summary is for scripts: printed only with --json.
+    expect(run.stdout.trim()).toBe('');
     const states = await mentorStates(db.pool, mentors);
     expect(states.every((state) => state.reasonCode === 'certification_expired')).toBe(true);
     const [summary] = await runsOf(db.pool, organization.id);
@@ -64,7 +65,7 @@ describe('scheduler run', () => {
     expect(summary!.host).toMatch(/^cli@/);
 
     const before = await fingerprint(db.pool);
-    const again = await cli(['run', 'certification-expiry', '--date', today, '--rerun']);
+    const again = await cli(['run', 'certification-expiry', '--date', today, '--rerun', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(finished(again.stdout)).toMatchObject({ done: true, mentorsChanged: 0, errors: 0 });
     expect(await fingerprint(db.pool)).toBe(before);
@@ -120,7 +121,7 @@ describe('scheduler run', () => {
     ).length;
     expect(pausedBeforeRerun).toBe(interrupted!.examined);
 
-    const rerun = await cli(['run', 'certification-expiry', '--date', today]);
+    const rerun = await cli(['run', 'certification-expiry', '--date', today, '--json']);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(finished(rerun.stdout)).toMatchObject({
       done: true,
@@ -149,5 +150,13 @@ describe('scheduler run', () => {
       expect(run.code, args.join(' ')).toBe(64);
       expect(run.stderr).toContain('usage:');
     }
+  });
+
+  it('refuses an unknown option with its message and the usage, not a stack trace', async () => {
+    const run = await cli(['run', 'nightly', '--dry-run']);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toContain("Unknown option '--dry-run'");
+    expect(run.stderr).toContain('scheduler run <job>...');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

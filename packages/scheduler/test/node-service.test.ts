@@ -68,6 +68,7 @@ describe('scheduler serve', () => {
       organization,
       Array.from({ length: 5 }, () => ({ validUntil: addDays(today, -1) })),
     );
+    for (const mentor of mentors) fake.createRecord(mentor);
 
     const output = await serveUntil(
       {

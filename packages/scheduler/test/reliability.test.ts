@@ -20,6 +20,8 @@ import {
   createMentors,
   dataverseClient,
   dispatcher,
+  linkContacts,
+  nothingLeftToSend,
   outbox,
   runUntil,
   transition,
@@ -39,28 +41,45 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-const allDelivered = async () => (await outbox(db.pool)).every((row) => row.delivered);
+const allDelivered = () => nothingLeftToSend(db.pool);
 
-/** Every mentor's record took versions 1..n exactly once each, in order, and holds the last event. */
-async function expectDeliveredInOrder(
-  mentorIds: readonly string[],
-  versions: number,
-): Promise<void> {
-  const expected = Array.from({ length: versions }, (_, index) => index + 1);
+/**
+ * Every mentor's record took the newest version, once, and holds its event; every older
+ * version was superseded (recorded, never sent); nothing is pending, claimed or parked.
+ */
+async function expectNewestDelivered(mentorIds: readonly string[], newest: number): Promise<void> {
   const rows = await outbox(db.pool);
   for (const mentor of mentorIds) {
-    expect(fake.appliedVersions(mentor), mentor).toEqual(expected);
-    const last = rows.find(
-      (row) => row.peer_mentor_id === mentor && row.status_version === versions,
+    expect(fake.appliedVersions(mentor), mentor).toEqual([newest]);
+    const mine = rows.filter((row) => row.peer_mentor_id === mentor);
+    expect(
+      mine.map((row) => [
+        row.status_version,
+        row.delivered,
+        row.superseded,
+        row.parked,
+        row.claimed,
+      ]),
+      mentor,
+    ).toEqual(
+      Array.from({ length: newest }, (_, index) => [
+        index + 1,
+        index + 1 === newest,
+        index + 1 !== newest,
+        false,
+        false,
+      ]),
     );
+    const last = mine.find((row) => row.status_version === newest);
     expect(fake.record(mentor)?.[fake.mapping.fields.eventId], mentor).toBe(last?.event_id);
   }
 }
 
 describe('Dataverse down for a while', () => {
-  it('loses nothing: after 503s and then timeouts, every event is delivered once, in order', async () => {
+  it("loses nothing: after 503s and then timeouts, every mentor's newest version is delivered once", async () => {
     const { organizationId, mentorIds } = await createMentors(db.pool, 20);
     await transition(db.pool, organizationId, mentorIds, 4);
+    linkContacts(fake, mentorIds);
     // First 1.5 s: 503 Service Unavailable. Then until 3 s: answers too slow for the client.
     fake.inject({ type: 'status', status: 503, message: 'down for maintenance' }, { forMs: 1_500 });
     fake.inject({ type: 'slow', delayMs: 1_000 }, { forMs: 3_000 });
@@ -73,10 +92,8 @@ describe('Dataverse down for a while', () => {
 
     const summary = await runUntil(dispatcher(db.pool, 'outage', { client }), allDelivered);
 
-    const rows = await outbox(db.pool);
-    expect(rows).toHaveLength(80);
-    expect(rows.filter((row) => !row.delivered || row.parked || row.claimed)).toEqual([]);
-    await expectDeliveredInOrder(mentorIds, 4);
+    expect(await outbox(db.pool)).toHaveLength(80);
+    await expectNewestDelivered(mentorIds, 4);
     // The outage really happened, and the dispatcher rode it out.
     expect(fake.requests.filter((request) => request.fault === 'status').length).toBeGreaterThan(0);
     expect(fake.requests.filter((request) => request.fault === 'slow').length).toBeGreaterThan(0);
@@ -87,20 +104,24 @@ describe('Dataverse down for a while', () => {
 
 describe('throttling', () => {
   it('waits out 429 Retry-After without hammering, and does not count it against the events', async () => {
-    const { organizationId, mentorIds } = await createMentors(db.pool, 12);
-    await transition(db.pool, organizationId, mentorIds, 1);
-    fake.inject({ type: 'throttle', retryAfterSeconds: 1 }, { forMs: 1_000 });
     // No waiting inside the client: the 429 goes to the dispatcher, which gives the event back
     // and pauses all sending for the Retry-After.
     const client = dataverseClient(fake, { DYNAMICS_MAX_THROTTLE_WAIT_MS: '0' });
+    const worker = dispatcher(db.pool, 'throttled', { client, concurrency: 4 });
+    // A first round with nothing to send: the health check is done before the throttling.
+    await worker.runOnce();
+    const { organizationId, mentorIds } = await createMentors(db.pool, 12);
+    await transition(db.pool, organizationId, mentorIds, 1);
+    linkContacts(fake, mentorIds);
+    fake.inject({ type: 'throttle', retryAfterSeconds: 1 }, { forMs: 1_000 });
 
-    const summary = await runUntil(
-      dispatcher(db.pool, 'throttled', { client, concurrency: 4 }),
-      allDelivered,
-    );
+    const summary = await runUntil(worker, allDelivered);
 
     const throttled = fake.requests.filter((request) => request.status === 429);
-    const accepted = fake.requests.filter((request) => request.status !== 429);
+    // The writes (the health check's reads came before the throttling).
+    const accepted = fake.requests.filter(
+      (request) => request.status !== 429 && request.method === 'PATCH',
+    );
     expect(throttled.length).toBeGreaterThan(0);
     // At most the requests already in flight when the first 429 came back were throttled.
     expect(throttled.length).toBeLessThanOrEqual(4);
@@ -113,7 +134,7 @@ describe('throttling', () => {
     expect((await outbox(db.pool)).map((row) => [row.delivered, row.attempts])).toEqual(
       mentorIds.map(() => [true, 1]),
     );
-    await expectDeliveredInOrder(mentorIds, 1);
+    await expectNewestDelivered(mentorIds, 1);
   });
 });
 
@@ -123,6 +144,7 @@ describe('a transient error', () => {
     await transition(db.pool, organizationId, mentorIds, 1);
     const [mentor] = mentorIds as [string];
     const portal = new InMemoryPortal();
+    portal.linkRecord(mentor);
     portal.failNextPush(
       () =>
         new DynamicsClientError({
@@ -155,79 +177,99 @@ describe('a transient error', () => {
 });
 
 describe('one round (dispatch --once)', () => {
-  it('sends every version of every mentor, including those its own deliveries unblock', async () => {
-    // Small rounds, many times: the next version becomes claimable only when the previous
-    // delivery is recorded, which races with the round's last claim.
-    for (let round = 0; round < 40; round += 1) {
+  it('sends the newest version of every mentor, including versions written while it sends', async () => {
+    // Small rounds, many times: a version written while the previous one is in flight becomes
+    // claimable only when that delivery is recorded, which races with the round's last claim.
+    for (let round = 0; round < 20; round += 1) {
       await db.pool.query('truncate private.status_change_outbox');
       const { organizationId, mentorIds } = await createMentors(db.pool, 2);
       await transition(db.pool, organizationId, mentorIds, 3);
       const portal = new InMemoryPortal();
+      for (const mentor of mentorIds) portal.linkRecord(mentor);
+      let written = false;
+      const client: DynamicsPortalClient = {
+        adapter: portal.adapter,
+        checkHealth: () => portal.checkHealth(),
+        async pushStatusChange(change, options) {
+          const outcome = await portal.pushStatusChange(change, options);
+          if (!written) {
+            written = true;
+            await transition(db.pool, organizationId, [change.peerMentorId], 1, 4);
+          }
+          return outcome;
+        },
+      };
 
-      const summary = await dispatcher(db.pool, `round-${round}`, { client: portal }).runOnce();
+      const summary = await dispatcher(db.pool, `round-${round}`, { client }).runOnce();
 
-      expect(summary, `round ${round}`).toMatchObject({ claimed: 6, delivered: 6 });
-      expect(mentorIds.map((mentor) => portal.appliedVersions(mentor))).toEqual(
-        mentorIds.map(() => [1, 2, 3]),
-      );
+      expect(summary, `round ${round}`).toMatchObject({ claimed: 3, delivered: 3 });
+      const applied = mentorIds.map((mentor) => portal.appliedVersions(mentor));
+      expect(applied.map((versions) => versions.join()).sort(), `round ${round}`).toEqual([
+        '3',
+        '3,4',
+      ]);
     }
   });
 });
 
 describe('a permanent error', () => {
-  it('parks that event, holds back that mentor’s later events, lets other mentors flow, and can be requeued', async () => {
+  it("parks that event with the portal's reason, lets other mentors flow, and can be requeued; a newer version supersedes it", async () => {
     const { organizationId, mentorIds } = await createMentors(db.pool, 6);
     await transition(db.pool, organizationId, mentorIds, 2);
-    const [rejected, ...others] = mentorIds as [string, ...string[]];
-    fake.inject(
-      {
-        type: 'status',
-        status: 400,
-        code: '0x80040203',
-        message: 'Invalid value for pm_pausereason',
-      },
-      { peerMentorId: rejected },
-    );
+    linkContacts(fake, mentorIds);
+    const [rejected, overtaken, ...others] = mentorIds as [string, string, ...string[]];
+    for (const mentor of [rejected, overtaken]) {
+      fake.inject(
+        {
+          type: 'status',
+          status: 400,
+          code: '0x80040203',
+          message: 'Invalid value for pm_pausereason',
+        },
+        { peerMentorId: mentor, times: 1 },
+      );
+    }
     const client = dataverseClient(fake);
     const worker = dispatcher(db.pool, 'permanent', { client });
 
-    const summary = await worker.runOnce();
-
-    expect(summary).toMatchObject({ delivered: 10, parked: 1, retried: 0 });
-    await expectDeliveredInOrder(others, 2);
+    expect(await worker.runOnce()).toMatchObject({ delivered: 4, parked: 2, retried: 0 });
+    await expectNewestDelivered(others, 2);
     expect(fake.appliedVersions(rejected)).toEqual([]);
     const rejectedRows = (await outbox(db.pool)).filter((row) => row.peer_mentor_id === rejected);
     expect(
-      rejectedRows.map((row) => [row.status_version, row.delivered, row.parked, row.attempts]),
+      rejectedRows.map((row) => [row.status_version, row.superseded, row.parked, row.attempts]),
     ).toEqual([
-      [1, false, true, 1],
-      [2, false, false, 0],
+      [1, true, false, 0],
+      [2, false, true, 1],
     ]);
-    expect(rejectedRows[0]?.last_error).toContain('HTTP 400 (0x80040203)');
-    expect(fake.requests.filter((request) => request.peerMentorId === rejected)).toHaveLength(1);
-
+    expect(rejectedRows[1]?.last_error).toContain('HTTP 400 (0x80040203)');
     const parked = await listParkedEvents(db.pool);
-    expect(parked).toEqual([
-      expect.objectContaining({
-        eventId: rejectedRows[0]?.event_id,
-        peerMentorId: rejected,
-        statusVersion: 1,
-        attempts: 1,
-        heldBackEvents: 1,
-      }),
-    ]);
+    expect(parked.map((event) => event.peerMentorId).sort()).toEqual([rejected, overtaken].sort());
+    expect(parked.every((event) => event.heldBackEvents === 0)).toBe(true);
 
-    // The operator fixes the cause in the CRM and requeues: both events follow, in order.
-    fake.clearFaults();
-    expect(await requeueParkedEvents(db.pool, [parked[0]!.eventId])).toBe(1);
+    // The operator fixes the cause in the CRM and requeues one; the other mentor moves on
+    // before anyone looks: its version 3 carries the whole status and supersedes version 2.
+    expect(await requeueParkedEvents(db.pool, [rejectedRows[1]!.event_id])).toBe(1);
+    await transition(db.pool, organizationId, [overtaken], 1, 3);
     expect(await worker.runOnce()).toMatchObject({ delivered: 2, parked: 0 });
-    await expectDeliveredInOrder(mentorIds, 2);
+    expect(fake.appliedVersions(rejected)).toEqual([2]);
+    expect(fake.appliedVersions(overtaken)).toEqual([3]);
     expect(await listParkedEvents(db.pool)).toEqual([]);
+    expect(
+      (await outbox(db.pool))
+        .filter((row) => row.peer_mentor_id === overtaken)
+        .map((row) => [row.status_version, row.parked, row.superseded, row.delivered]),
+    ).toEqual([
+      [1, false, true, false],
+      [2, true, true, false],
+      [3, false, false, true],
+    ]);
   });
 
   it('parks an event once its attempts are used up, without waiting for ever', async () => {
     const { organizationId, mentorIds } = await createMentors(db.pool, 2);
     await transition(db.pool, organizationId, mentorIds, 1);
+    linkContacts(fake, mentorIds);
     const [failing, healthy] = mentorIds as [string, string];
     fake.inject(
       { type: 'status', status: 500, message: 'plug-in crashed' },
@@ -291,9 +333,9 @@ interface PushRecord {
 }
 
 describe('several dispatchers at once', () => {
-  it('never send an event twice, skip none, and keep every mentor in order across processes', async () => {
+  it('never send an event twice, skip none, and never let versions of a mentor overtake each other across processes', async () => {
     const { organizationId, mentorIds } = await createMentors(db.pool, 30);
-    await transition(db.pool, organizationId, mentorIds, 5);
+    linkContacts(fake, mentorIds);
     fake.setLatency(15);
     const pushes: PushRecord[] = [];
     // Separate pools, clients and claimants: as two processes would have.
@@ -305,35 +347,56 @@ describe('several dispatchers at once', () => {
           client: recording(dataverseClient(fake), 'b', pushes),
         }),
       ];
-      const summaries = await Promise.all(workers.map((worker) => runUntil(worker, allDelivered)));
-
+      // Transitions keep coming while both dispatchers send.
+      let writing = true;
+      const writer = (async () => {
+        for (let round = 0; round < 5; round += 1) {
+          await transition(db.pool, organizationId, mentorIds, 1, round + 1);
+          await new Promise((resolve) => setTimeout(resolve, 40));
+        }
+        writing = false;
+      })();
+      const summaries = await Promise.all(
+        workers.map((worker) =>
+          runUntil(worker, async () => !writing && (await nothingLeftToSend(db.pool))),
+        ),
+      );
+      await writer;
       expect(summaries.every((summary) => summary.delivered > 0)).toBe(true);
-      expect(summaries[0]!.delivered + summaries[1]!.delivered).toBe(150);
     } finally {
       await second.close();
     }
 
     const rows = await outbox(db.pool);
-    expect(rows.filter((row) => !row.delivered)).toEqual([]);
-    // Each event was pushed exactly once, by one of the two.
-    expect(pushes).toHaveLength(150);
-    expect(new Set(pushes.map((push) => push.eventId)).size).toBe(150);
-    // Per mentor, each version was sent only after the previous one had been answered.
+    expect(rows).toHaveLength(150);
+    expect(rows.filter((row) => !row.delivered && !row.superseded)).toEqual([]);
+    // Each event was pushed at most once, by one of the two; exactly the delivered ones.
+    expect(new Set(pushes.map((push) => push.eventId)).size).toBe(pushes.length);
+    expect(pushes.map((push) => push.eventId).sort()).toEqual(
+      rows
+        .filter((row) => row.delivered)
+        .map((row) => row.event_id)
+        .sort(),
+    );
     for (const mentor of mentorIds) {
-      const sends = pushes.filter((push) => push.peerMentorId === mentor);
-      expect(sends.map((push) => push.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
-      for (let version = 2; version <= 5; version += 1) {
-        const previous = sends.find((push) => push.version === version - 1)!;
-        const next = sends.find((push) => push.version === version)!;
-        expect(next.startedAt, `${mentor} v${version}`).toBeGreaterThanOrEqual(previous.endedAt);
+      // Per mentor: each push started after the previous one was answered, with a newer version.
+      const sends = pushes
+        .filter((push) => push.peerMentorId === mentor)
+        .sort((a, b) => a.startedAt - b.startedAt);
+      for (let index = 1; index < sends.length; index += 1) {
+        expect(sends[index]!.startedAt, mentor).toBeGreaterThanOrEqual(sends[index - 1]!.endedAt);
+        expect(sends[index]!.version, mentor).toBeGreaterThan(sends[index - 1]!.version);
       }
+      const applied = fake.appliedVersions(mentor);
+      expect(applied, mentor).toEqual([...applied].sort((a, b) => a - b));
+      expect(applied.at(-1), mentor).toBe(5);
     }
-    await expectDeliveredInOrder(mentorIds, 5);
   });
 
   it('take over the events of a dispatcher that died holding them, once its lease runs out', async () => {
     const { organizationId, mentorIds } = await createMentors(db.pool, 4);
     await transition(db.pool, organizationId, mentorIds, 1);
+    linkContacts(fake, mentorIds);
     // A dispatcher claims everything for one second and then dies without settling anything.
     const dead = await createOutboxStore(db.pool, 'died').claim(10, 1);
     expect(dead).toHaveLength(4);
@@ -343,7 +406,7 @@ describe('several dispatchers at once', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(await worker.runOnce()).toMatchObject({ claimed: 4, delivered: 4 });
     expect((await outbox(db.pool)).map((row) => row.attempts)).toEqual([2, 2, 2, 2]);
-    await expectDeliveredInOrder(mentorIds, 1);
+    await expectNewestDelivered(mentorIds, 1);
   });
 });
 
@@ -351,6 +414,7 @@ describe('with DYNAMICS_SYNC_ENABLED off', () => {
   it('transitions still commit and the outbox keeps every event, untouched, until sync is on', async () => {
     const { organizationId, mentorIds } = await createMentors(db.pool, 5);
     await transition(db.pool, organizationId, mentorIds, 2);
+    linkContacts(fake, mentorIds);
     const noop = createDynamicsPortalClient(readDynamicsConfig({}), { logger: silentLogger });
     expect(noop.adapter).toBe('noop');
 
@@ -370,9 +434,9 @@ describe('with DYNAMICS_SYNC_ENABLED off', () => {
     ).toEqual([]);
     expect(fake.requests).toHaveLength(0);
 
-    // Switched on: everything kept goes out, in order.
+    // Switched on: each mentor's newest version goes out.
     await dispatcher(db.pool, 'switched-on', { client: dataverseClient(fake) }).runOnce();
-    await expectDeliveredInOrder(mentorIds, 2);
+    await expectNewestDelivered(mentorIds, 2);
   });
 });
 

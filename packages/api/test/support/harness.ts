@@ -1,4 +1,4 @@
-import { demoId, demoUsers, loadDemoData } from '@peer-mentor/db';
+import { authenticatorUrl, demoId, demoUsers, loadDemoData } from '@peer-mentor/db';
 import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import { signApiKey, signToken, signUserToken, userTokenClaims } from '../../src/auth/tokens.js';
@@ -28,9 +28,9 @@ export interface TestAppOptions {
   config?: Partial<Omit<ApiConfig, 'jwt'>>;
   clock?: Clock;
   pool?: { max?: number; acquireTimeoutMs?: number };
-  servedFunctions?: readonly string[];
   /** Serve the local Auth routes (off unless given), with these settings over the defaults. */
   auth?: Partial<Omit<AuthRoutesConfig, 'jwtSecret'>>;
+  servedFunctions?: readonly string[];
 }
 
 /** The password test runs give supabase_auth_admin: one value, so parallel files agree. */
@@ -55,7 +55,10 @@ export async function authAdminUrl(databaseUrl: string): Promise<string> {
   return url.toString();
 }
 
-/** The app over its own pool on `databaseUrl`, logging into memory. */
+/**
+ * The app over its own pool on `databaseUrl`, logging into memory. The pool logs in as the
+ * `authenticator` role, as the API does in production (the test clusters trust loopback logins).
+ */
 export function createTestApp(databaseUrl: string, options: TestAppOptions = {}): TestApp {
   return createTestAppWith(databaseUrl, undefined, options);
 }
@@ -83,7 +86,7 @@ function createTestAppWith(
 ): TestApp {
   const logLines: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logLines.push(line) });
-  const pool = createApiPool(databaseUrl, {
+  const pool = createApiPool(authenticatorUrl(databaseUrl), {
     max: options.pool?.max ?? 4,
     acquireTimeoutMs: options.pool?.acquireTimeoutMs ?? 5_000,
   });
@@ -95,10 +98,10 @@ function createTestAppWith(
     ),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.servedFunctions ? { servedFunctions: options.servedFunctions } : {}),
     ...(authPool
       ? { auth: { pool: authPool, config: authRoutesConfig(JWT_SECRET, options.auth) } }
       : {}),
+    ...(options.servedFunctions ? { servedFunctions: options.servedFunctions } : {}),
   });
   return { app, pool, logLines, close: () => pool.end() };
 }

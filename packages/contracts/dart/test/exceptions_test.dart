@@ -62,6 +62,13 @@ void main() {
           .having((error) => error.code, 'code', 'PM423')
           .having((error) => error.retryable, 'retryable', false),
     );
+    expect(
+      PeerMentorRpcException.fromError(code: 'PM429', message: 'too many status changes for this peer mentor; try again later'),
+      isA<TooManyChangesException>()
+          .having((error) => error.domainCode, 'domainCode', DomainErrorCode.tooManyChanges)
+          .having((error) => error.code, 'code', 'PM429')
+          .having((error) => error.retryable, 'retryable', false),
+    );
   });
 
   test('covers the whole domain catalog', () {

@@ -56,7 +56,6 @@ export function plainWritesScript(mentorsPerClient: number): string {
   update public.peer_mentor_status s
   set status = case s.status when 'active' then 'paused' else 'active' end::public.pause_status,
       reason_code = case s.status when 'active' then 'personal' end::public.pause_reason_code,
-      note = null,
       paused_at = case s.status when 'active' then now() end,
       paused_by = case s.status when 'active' then ${user}::uuid end,
       paused_by_role = case s.status when 'active' then 'peer_mentor' end::public.status_actor_role,

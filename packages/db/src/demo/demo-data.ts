@@ -243,8 +243,9 @@ export async function loadDemoData(databaseUrl: string): Promise<'loaded' | 'alr
     await client.query('begin');
     for (const user of demoUsers()) {
       await client.query(
-        `insert into auth.users (id, email, raw_app_meta_data)
-         values ($1, $2, jsonb_build_object('provider', 'email', 'providers', array['email']))`,
+        `insert into auth.users (id, email, aud, role, raw_app_meta_data)
+         values ($1, $2, 'authenticated', 'authenticated',
+                 jsonb_build_object('provider', 'email', 'providers', array['email']))`,
         [user.userId, user.email],
       );
     }

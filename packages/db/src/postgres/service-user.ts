@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync } from 'node:fs';
+import { chownSync, existsSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * PostgreSQL refuses to run as root. When we are root (CI, containers), server programs run
@@ -28,31 +29,62 @@ export function handToServiceUser(directory: string): void {
   chownSync(directory, uid, gid);
 }
 
+/** The ids of the user server programs run as: the `postgres` user as root, else none (ourselves). */
+export function serverProcessIds(): { uid: number; gid: number } | Record<string, never> {
+  return runningAsRoot ? serviceUserIds() : {};
+}
+
+/**
+ * Whether the server's user can use `target` (`x`: execute or enter it, `w`: write it; a
+ * directory's every parent must be searchable too). Always true when not root.
+ */
+export function serviceUserCanUse(target: string, access: 'x' | 'w'): boolean {
+  if (!runningAsRoot) return true;
+  try {
+    execFileSync('runuser', ['-u', SERVICE_USER, '--', 'test', `-${access}`, target], {
+      stdio: 'ignore',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `preferred` when the server's user can reach it (its nearest existing ancestor is searchable
+ * all the way down), else `fallback`. Always `preferred` when not root.
+ */
+export function reachableForServer(preferred: string, fallback: string): string {
+  let existing = path.resolve(preferred);
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  return serviceUserCanUse(existing, 'x') ? preferred : fallback;
+}
+
+/** What a failed spawn means, in words: which program, as whom, and what to do. */
+export function spawnFailure(program: string, error: NodeJS.ErrnoException): Error {
+  const who = runningAsRoot ? `the "${SERVICE_USER}" user` : 'this user';
+  const reason =
+    error.code === 'EACCES'
+      ? `${who} may not execute it or cannot reach it (a parent directory is private, like a 0700 home)`
+      : error.code === 'ENOENT'
+        ? 'it does not exist'
+        : (error.message ?? String(error));
+  return new Error(`could not start ${program} as ${who}: ${reason} (${error.code ?? 'error'})`, {
+    cause: error,
+  });
+}
+
 /**
  * Throws a clear error when the server's user cannot reach `directory` (every parent must be
  * searchable by it, e.g. not under a 0700 home directory). A no-op when not root.
  */
 export function assertServiceUserCanReach(directory: string): void {
-  if (!runningAsRoot) return;
-  try {
-    execFileSync('runuser', [
-      '-u',
-      SERVICE_USER,
-      '--',
-      'test',
-      '-w',
-      directory,
-      '-a',
-      '-x',
-      directory,
-    ]);
-  } catch {
-    throw new Error(
-      `PostgreSQL runs as the "${SERVICE_USER}" user here, and it cannot reach ${directory} ` +
-        '(a parent directory is probably private, like a 0700 home). Use a data directory it can reach, ' +
-        'e.g. --data-dir /var/tmp/peer-mentor-postgres.',
-    );
-  }
+  if (serviceUserCanUse(directory, 'w') && serviceUserCanUse(directory, 'x')) return;
+  throw new Error(
+    `PostgreSQL runs as the "${SERVICE_USER}" user here, and it cannot reach ${directory} ` +
+      '(a parent directory is probably private, like a 0700 home). Use a data directory it can reach, ' +
+      'e.g. --data-dir /var/tmp/peer-mentor, or leave --data-dir out and one is chosen.',
+  );
 }
 
 /** The command line that runs `program` as the server's user. */
@@ -74,7 +106,7 @@ export function runServerProgram(program: string, args: string[]): Promise<strin
     child.stderr.on('data', (chunk) => {
       output += chunk;
     });
-    child.on('error', reject);
+    child.on('error', (error) => reject(spawnFailure(program, error)));
     child.on('close', (code) => {
       if (code === 0) resolve(output);
       else reject(new Error(`${program} ${args.join(' ')} exited with ${code}:\n${output}`));

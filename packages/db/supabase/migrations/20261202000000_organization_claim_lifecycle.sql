@@ -3,9 +3,9 @@
 --
 -- Creates type membership_change; tables organization_selections (each user's chosen
 -- organization) and organization_membership_log (append-only audit of membership
--- administration); private helpers organization_claim_for, admin_organization_id,
+-- administration); private helpers organization_claim_for,
 -- assert_organization_admin, require_chapter_in_organization, require_other_org_admin,
--- log_membership_change, reject_audit_log_change, and the security-definer write paths
+-- log_membership_change, and the security-definer write paths
 -- record_organization_selection, change_member_role, remove_member, assign_coordinator_chapter,
 -- unassign_coordinator_chapter, add_mentor_chapter, remove_mentor_chapter; public functions
 -- custom_access_token_hook (Supabase Auth's Custom Access Token Hook), switch_organization,
@@ -57,26 +57,14 @@ comment on table public.organization_membership_log is
 create index organization_membership_log_organization_id_idx
   on public.organization_membership_log (organization_id, id);
 
-create function private.reject_audit_log_change()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  raise exception using
-    errcode = 'insufficient_privilege',
-    message = format('%s is append-only: %s is not allowed', tg_table_name, lower(tg_op));
-end
-$$;
-comment on function private.reject_audit_log_change() is
-  'Keeps an audit table append-only for every role, the owner included: update, delete and truncate raise.';
+-- Append-only through private.reject_append_only_change() (20261201000200), as the notes are.
 
 create trigger organization_membership_log_append_only
   before update or delete on public.organization_membership_log
-  for each row execute function private.reject_audit_log_change();
+  for each row execute function private.reject_append_only_change();
 create trigger organization_membership_log_no_truncate
   before truncate on public.organization_membership_log
-  for each statement execute function private.reject_audit_log_change();
+  for each statement execute function private.reject_append_only_change();
 
 alter table public.organization_selections enable row level security;
 alter table public.organization_membership_log enable row level security;
@@ -85,18 +73,8 @@ alter table public.organization_membership_log enable row level security;
 -- 2. Helpers and policies
 ------------------------------------------------------------------------------------------------
 
-create function private.admin_organization_id()
-returns uuid
-language plpgsql
-stable
-set search_path = ''
-as $$
-begin
-  return case when private.active_membership_role() = 'org_admin' then private.claimed_organization_id() end;
-end
-$$;
-comment on function private.admin_organization_id() is
-  'The claimed organization when the caller is a current org admin there, else null.';
+-- private.admin_organization_id() (the claimed organization when the caller is a current org
+-- admin there, else null) comes from 20261201000200_need_to_know_notes.sql.
 
 create policy "Users read their own organization selection"
   on public.organization_selections for select to authenticated
@@ -652,7 +630,6 @@ grant select on public.organization_selections, public.organization_membership_l
   to authenticated, service_role;
 
 revoke all on function
-  private.reject_audit_log_change(),
   private.admin_organization_id(),
   private.organization_claim_for(uuid),
   private.record_organization_selection(uuid),

@@ -5,6 +5,16 @@ import {
   type DataverseEntityMapping,
   defaultEntityMapping,
 } from '../adapters/dataverse/entity-mapping.js';
+import {
+  entityDefinition,
+  type FakeRefusal,
+  type FakeTable,
+  preparedTable,
+  storedColumns,
+  stringAttributes,
+  unknownProperty,
+  validateRecordBody,
+} from './fake-table.js';
 
 /**
  * What the fake can be told to do to Web API requests (the token endpoint is never faulted):
@@ -40,7 +50,54 @@ export interface FakeDataverseOptions {
   latencyMs?: number;
   /** Lifetime of issued access tokens (default 3600 s). */
   tokenLifetimeSeconds?: number;
+  /** The mentors' table (default: `preparedTable(mapping)`, a correctly prepared environment). */
+  table?: FakeTable;
+  /**
+   * Dataverse's service protection limits, per user (default: the documented ones); `false`
+   * switches them off.
+   */
+  limits?: Partial<ServiceProtectionLimits> | false;
+  /** The `x-ms-dop-hint` every Web API answer carries (default 16). */
+  dopHint?: number;
 }
+
+/**
+ * Service protection API limits (learn.microsoft.com/power-apps/developer/data-platform/api-limits):
+ * per user, in a sliding window, at most `requests` requests and `executionMs` of combined
+ * execution time, and at most `concurrent` requests at once. A client that keeps sending while
+ * throttled has its wait extended by `penaltyMs` per request.
+ */
+export interface ServiceProtectionLimits {
+  windowMs: number;
+  requests: number;
+  executionMs: number;
+  concurrent: number;
+  penaltyMs: number;
+}
+
+export const dataverseLimits: ServiceProtectionLimits = {
+  windowMs: 300_000,
+  requests: 6_000,
+  executionMs: 1_200_000,
+  concurrent: 52,
+  penaltyMs: 1_000,
+};
+
+/** The three documented 429 answers. */
+const LIMIT_ERRORS = {
+  requests: (limits: ServiceProtectionLimits) => ({
+    code: '0x80072322',
+    message: `Number of requests exceeded the limit of ${limits.requests} over time window of ${limits.windowMs / 1000} seconds.`,
+  }),
+  executionTime: (limits: ServiceProtectionLimits) => ({
+    code: '0x80072321',
+    message: `Combined execution time of incoming requests exceeded limit of ${limits.executionMs} milliseconds over time window of ${limits.windowMs / 1000} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`,
+  }),
+  concurrent: (limits: ServiceProtectionLimits) => ({
+    code: '0x80072326',
+    message: `Number of concurrent requests exceeded the limit of ${limits.concurrent}.`,
+  }),
+};
 
 export interface FakeRequest {
   method: string;
@@ -53,6 +110,8 @@ export interface FakeRequest {
   status?: number;
   /** The injected fault this request met, if any. */
   fault?: FakeFault['type'];
+  /** The service protection limit that refused it (429), if any. */
+  limit?: 'requests' | 'executionTime' | 'concurrent';
   headers: Record<string, string | undefined>;
 }
 
@@ -87,6 +146,8 @@ export class FakeDataverseServer {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly mapping: DataverseEntityMapping;
+  /** The mentors' table; change it to play an environment prepared differently. */
+  readonly table: FakeTable;
   /** Every Web API request, in arrival order. */
   readonly requests: FakeRequest[] = [];
   readonly #server: Server;
@@ -101,6 +162,13 @@ export class FakeDataverseServer {
   #peakInFlight = 0;
   #tokenRequests = 0;
   #url = '';
+  readonly #limits: ServiceProtectionLimits | undefined;
+  readonly #dopHint: number;
+  /** Requests the limits admitted in the current window: arrival and execution time. */
+  #window: Array<{ at: number; executionMs: number }> = [];
+  #admittedInFlight = 0;
+  #throttledUntil = 0;
+  #throttledBy: keyof typeof LIMIT_ERRORS = 'requests';
 
   private constructor(options: FakeDataverseOptions) {
     this.tenantId = options.tenantId ?? 'fake-tenant';
@@ -109,6 +177,10 @@ export class FakeDataverseServer {
     this.mapping = options.mapping ?? defaultEntityMapping;
     this.#latencyMs = options.latencyMs ?? 0;
     this.#tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
+    this.table = options.table ?? preparedTable(this.mapping);
+    this.#limits =
+      options.limits === false ? undefined : { ...dataverseLimits, ...(options.limits ?? {}) };
+    this.#dopHint = options.dopHint ?? 16;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) {
@@ -224,6 +296,24 @@ export class FakeDataverseServer {
     return this.#records.size;
   }
 
+  /** Web API requests answered 429 by the service protection limits. */
+  get limitedRequests(): number {
+    return this.requests.filter((request) => request.limit !== undefined).length;
+  }
+
+  /**
+   * A contact linked to a peer mentor in the CRM (what an operator does before sync may update
+   * it): the record exists with its alternate key set, and `fields`.
+   */
+  createRecord(peerMentorId: string, fields: Record<string, unknown> = {}): void {
+    if (this.#records.has(peerMentorId)) throw new Error(`${peerMentorId} already has a record`);
+    this.#write(
+      peerMentorId,
+      { fields: { [this.mapping.alternateKey]: peerMentorId }, rowVersion: 0 },
+      fields,
+    );
+  }
+
   /** An edit made in the CRM itself (e.g. by a user): new ETag, our columns untouched. */
   editRecord(peerMentorId: string, fields: Record<string, unknown>): void {
     const stored = this.#records.get(peerMentorId);
@@ -277,11 +367,30 @@ export class FakeDataverseServer {
     this.requests.push(entry);
     this.#inFlight += 1;
     this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
+    const admitted = this.#admit(request, entry);
     response.once('close', () => {
       this.#inFlight -= 1;
       entry.respondedAt = Date.now();
       entry.status = response.statusCode;
+      if (admitted) {
+        this.#admittedInFlight -= 1;
+        admitted.executionMs = entry.respondedAt - entry.receivedAt;
+      }
     });
+    if (entry.limit !== undefined) {
+      const refusal = LIMIT_ERRORS[entry.limit](this.#limits!);
+      const retryAfterMs =
+        entry.limit === 'concurrent' ? 1_000 : Math.max(1_000, this.#throttledUntil - Date.now());
+      this.#send(
+        response,
+        429,
+        { error: refusal },
+        {
+          'Retry-After': String(Math.ceil(retryAfterMs / 1000)),
+        },
+      );
+      return;
+    }
 
     if (this.#latencyMs > 0) await delay(this.#latencyMs);
     const fault = this.#takeFault(entry);
@@ -333,23 +442,36 @@ export class FakeDataverseServer {
       });
       return;
     }
-    if (
-      !record ||
-      record[1] !== this.mapping.entitySet ||
-      record[2] !== this.mapping.alternateKey
-    ) {
+    if (request.method === 'GET' && resource.startsWith('EntityDefinitions')) {
+      this.#sendMetadata(response, resource, url, webApi[1] ?? '');
+      return;
+    }
+    if (!record || record[1] !== this.table.entitySet) {
       this.#send(response, 404, {
-        error: { code: '', message: `Resource not found for the segment '${resource}'.` },
+        error: { code: '0x80060888', message: `Resource not found for the segment '${resource}'.` },
       });
+      return;
+    }
+    const keyRefusal = this.#checkKey(record[2] ?? '');
+    if (keyRefusal) {
+      this.#refuse(response, keyRefusal);
       return;
     }
     const key = peerMentorId ?? '';
     const select = url.searchParams.get('$select')?.split(',').filter(Boolean);
+    const unknownColumn = select?.find((column) => !(column in this.table.columns));
+    if (unknownColumn !== undefined) {
+      this.#refuse(response, unknownProperty(this.table, unknownColumn));
+      return;
+    }
     if (request.method === 'GET') {
       const stored = this.#records.get(key);
       if (!stored) {
         this.#send(response, 404, {
-          error: { code: '', message: `contact With Ids = ${key} Does Not Exist` },
+          error: {
+            code: '0x80040217',
+            message: `${this.table.logicalName} With Ids = ${key} Does Not Exist`,
+          },
         });
         return;
       }
@@ -394,25 +516,41 @@ export class FakeDataverseServer {
       });
       return;
     }
+    const invalid = validateRecordBody(this.table, fields as Record<string, unknown>);
+    if (invalid) {
+      this.#refuse(response, invalid);
+      return;
+    }
     const stored = this.#records.get(key);
     const ifMatch = header(request, 'if-match');
     const ifNoneMatch = header(request, 'if-none-match');
+    if (ifMatch !== undefined && ifMatch !== '*' && !this.table.optimisticConcurrency) {
+      this.#refuse(response, {
+        status: 400,
+        code: '0x80060883',
+        message: `The optimistic concurrency is not enabled for entity type ${this.table.logicalName}.`,
+      });
+      return;
+    }
     if (ifNoneMatch === '*' && stored) {
       this.#send(response, 412, {
-        error: { code: '', message: 'A record with matching key values already exists.' },
+        error: { code: '0x80040237', message: 'A record with matching key values already exists.' },
       });
       return;
     }
     if (ifMatch !== undefined && !stored) {
       this.#send(response, 404, {
-        error: { code: '', message: `contact With Ids = ${key} Does Not Exist` },
+        error: {
+          code: '0x80040217',
+          message: `${this.table.logicalName} With Ids = ${key} Does Not Exist`,
+        },
       });
       return;
     }
     if (ifMatch !== undefined && ifMatch !== '*' && stored && ifMatch !== etagOf(stored)) {
       this.#send(response, 412, {
         error: {
-          code: '',
+          code: '0x80060882',
           message:
             "The version of the existing record doesn't match the RowVersion property provided.",
         },
@@ -420,7 +558,7 @@ export class FakeDataverseServer {
       return;
     }
     const target = stored ?? { fields: { [this.mapping.alternateKey]: key }, rowVersion: 0 };
-    this.#write(key, target, fields as Record<string, unknown>);
+    this.#write(key, target, storedColumns(fields as Record<string, unknown>));
     const created = stored === undefined;
     const entityUrl = `${this.#url}/api/data/${version}/${this.mapping.entitySet}(${this.mapping.alternateKey}='${key}')`;
     if (!/return=representation/.test(header(request, 'prefer') ?? '')) {
@@ -466,15 +604,127 @@ export class FakeDataverseServer {
     };
   }
 
+  /**
+   * Applies the service protection limits to a request with a valid token (the limits are per
+   * user): refuses it by setting `entry.limit`, or admits it into the window.
+   */
+  #admit(
+    request: IncomingMessage,
+    entry: FakeRequest,
+  ): { at: number; executionMs: number } | undefined {
+    const limits = this.#limits;
+    if (!limits || !this.#hasValidToken(request)) return undefined;
+    const now = entry.receivedAt;
+    this.#window = this.#window.filter((admitted) => admitted.at > now - limits.windowMs);
+    if (now < this.#throttledUntil) {
+      // Still sending while told to wait: the wait grows.
+      this.#throttledUntil += limits.penaltyMs;
+      entry.limit = this.#throttledBy;
+      return undefined;
+    }
+    if (this.#admittedInFlight >= limits.concurrent) {
+      entry.limit = 'concurrent';
+      return undefined;
+    }
+    const executionMs = this.#window.reduce((sum, admitted) => sum + admitted.executionMs, 0);
+    const exceeded =
+      this.#window.length >= limits.requests
+        ? 'requests'
+        : executionMs >= limits.executionMs
+          ? 'executionTime'
+          : undefined;
+    if (exceeded) {
+      this.#throttledBy = exceeded;
+      this.#throttledUntil = (this.#window[0]?.at ?? now) + limits.windowMs;
+      entry.limit = exceeded;
+      return undefined;
+    }
+    const admitted = { at: now, executionMs: 0 };
+    this.#window.push(admitted);
+    this.#admittedInFlight += 1;
+    return admitted;
+  }
+
+  #hasValidToken(request: IncomingMessage): boolean {
+    const auth = request.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+    const expiresAt = token === undefined ? undefined : this.#tokens.get(token);
+    return expiresAt !== undefined && expiresAt > Date.now();
+  }
+
+  /** The key in the URL must be an alternate key of the table, and its index Active. */
+  #checkKey(attribute: string): FakeRefusal | undefined {
+    const key = this.table.keys.find(
+      (candidate) => candidate.attributes.length === 1 && candidate.attributes[0] === attribute,
+    );
+    if (!key) {
+      return {
+        status: 400,
+        code: '0x80060888',
+        message: `'${attribute}' is not an alternate key of entity '${this.table.logicalName}'.`,
+      };
+    }
+    if (key.status !== 'Active') {
+      return {
+        status: 400,
+        code: '0x80040203',
+        message: `The alternate key '${key.logicalName}' of entity '${this.table.logicalName}' cannot be used: its index is ${key.status}, not Active.`,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The two metadata queries the adapter's health check sends: the table by entity set name,
+   * with its attributes and keys, and the MaxLength of its text columns.
+   */
+  #sendMetadata(response: ServerResponse, resource: string, url: URL, version: string): void {
+    const context = `${this.#url}/api/data/${version}/$metadata`;
+    if (resource === 'EntityDefinitions') {
+      const filter = /^EntitySetName eq '([A-Za-z0-9_]+)'$/.exec(
+        url.searchParams.get('$filter') ?? '',
+      );
+      if (!filter) {
+        this.#send(response, 400, {
+          error: { code: '0x80060888', message: 'Expected $filter=EntitySetName eq <name>' },
+        });
+        return;
+      }
+      const matches = filter[1] === this.table.entitySet ? [entityDefinition(this.table)] : [];
+      this.#send(response, 200, {
+        '@odata.context': `${context}#EntityDefinitions`,
+        value: matches,
+      });
+      return;
+    }
+    const attributes =
+      /^EntityDefinitions\(LogicalName='([A-Za-z0-9_]+)'\)\/Attributes\/Microsoft\.Dynamics\.CRM\.StringAttributeMetadata$/.exec(
+        resource,
+      );
+    if (attributes && attributes[1] === this.table.logicalName) {
+      this.#send(response, 200, {
+        '@odata.context': `${context}#EntityDefinitions('${this.table.logicalName}')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata`,
+        value: stringAttributes(this.table),
+      });
+      return;
+    }
+    this.#send(response, 404, {
+      error: { code: '0x80060888', message: `Resource not found for the segment '${resource}'.` },
+    });
+  }
+
+  #refuse(response: ServerResponse, refusal: FakeRefusal): void {
+    this.#send(response, refusal.status, {
+      error: { code: refusal.code, message: refusal.message },
+    });
+  }
+
   #checkRequest(
     request: IncomingMessage,
     url: URL,
     entry: FakeRequest,
   ): { status: number; message: string } | undefined {
-    const auth = request.headers.authorization ?? '';
-    const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
-    const expiresAt = token === undefined ? undefined : this.#tokens.get(token);
-    if (expiresAt === undefined || expiresAt <= Date.now()) {
+    if (!this.#hasValidToken(request)) {
       return { status: 401, message: 'Bearer token is missing, unknown or expired.' };
     }
     if (!(request.headers.accept ?? '').includes('application/json')) {
@@ -586,6 +836,7 @@ export class FakeDataverseServer {
     const payload = body === undefined ? '' : JSON.stringify(body);
     response.writeHead(status, {
       'OData-Version': '4.0',
+      'x-ms-dop-hint': String(this.#dopHint),
       ...(payload === '' ? {} : { 'Content-Type': JSON_TYPE }),
       ...headers,
     });

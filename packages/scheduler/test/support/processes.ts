@@ -25,6 +25,22 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
   });
 }
 
+/** `pnpm scheduler <args>` at the repository root, as an operator types it. */
+export function runPnpmScheduler(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const { DATABASE_URL: _unset, ...env } = process.env;
+    execFile(
+      'pnpm',
+      ['--silent', 'scheduler', ...args],
+      { cwd: path.resolve(packageRoot, '..', '..'), timeout: 60_000, env },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
 /**
  * `cli.ts <args>` as one node process with tsx as its loader (not the tsx wrapper, which
  * would outlive a child killed with SIGKILL), for tests that signal it.

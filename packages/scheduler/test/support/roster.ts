@@ -161,7 +161,9 @@ export async function mentorStates(pool: pg.Pool, ids: readonly string[]): Promi
             (select count(*)::int from public.peer_mentor_status_log l where l.peer_mentor_id = s.peer_mentor_id) as "logRows",
             (select count(*)::int from private.status_change_outbox o where o.peer_mentor_id = s.peer_mentor_id) as "outboxEvents",
             c.expiry_outcome as "expiryOutcome",
-            (select json_build_object('toStatus', l.to_status, 'actorRole', l.actor_role, 'note', l.note)
+            (select json_build_object('toStatus', l.to_status, 'actorRole', l.actor_role,
+                                      'note', (select n.note from public.peer_mentor_status_notes n
+                                               where n.peer_mentor_id = l.peer_mentor_id and n.version = l.version))
              from public.peer_mentor_status_log l where l.peer_mentor_id = s.peer_mentor_id
              order by l.version desc limit 1) as "lastLog"
      from unnest($1::uuid[]) with ordinality as m (id, n)

@@ -35,15 +35,17 @@ export async function createMentors(
 
 /**
  * `count` transitions per mentor through the RPCs, as the system (service role): odd versions
- * pause, even versions resume. Each round is one statement over all mentors.
+ * pause, even versions resume. Each round is one statement over all mentors. Mentors already
+ * at version n continue with `fromVersion` n + 1.
  */
 export async function transition(
   pool: pg.Pool,
   organizationId: string,
   mentorIds: readonly string[],
   count: number,
+  fromVersion = 1,
 ): Promise<void> {
-  for (let round = 1; round <= count; round += 1) {
+  for (let round = fromVersion; round < fromVersion + count; round += 1) {
     const rpc =
       round % 2 === 1
         ? `public.activate_pause(m.id, $1, 'health')`
@@ -66,6 +68,8 @@ export interface OutboxRow {
   delivered: boolean;
   parked: boolean;
   claimed: boolean;
+  /** A newer event of the mentor made this one unnecessary (it was never sent). */
+  superseded: boolean;
 }
 
 /** The outbox, read as the owner. */
@@ -73,10 +77,20 @@ export async function outbox(pool: pg.Pool): Promise<OutboxRow[]> {
   const { rows } = await pool.query<OutboxRow>(
     `select event_id, peer_mentor_id, status_version, attempts, last_error,
             delivered_at is not null as delivered, parked_at is not null as parked,
-            claim_token is not null as claimed
+            claim_token is not null as claimed, superseded_at is not null as superseded
      from private.status_change_outbox order by peer_mentor_id, status_version`,
   );
   return rows;
+}
+
+/** Every row delivered, or superseded by a newer delivered one: nothing left to send. */
+export async function nothingLeftToSend(pool: pg.Pool): Promise<boolean> {
+  return (await outbox(pool)).every((row) => row.delivered || row.superseded);
+}
+
+/** The CRM has a contact for each mentor (an operator linked them): sync may update them. */
+export function linkContacts(fake: FakeDataverseServer, mentorIds: readonly string[]): void {
+  for (const mentor of mentorIds) fake.createRecord(mentor);
 }
 
 /** The Dataverse adapter pointed at the fake, configured from DYNAMICS_* like production. */

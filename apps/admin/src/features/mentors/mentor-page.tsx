@@ -23,6 +23,7 @@ export interface MentorStatus {
 
 interface TimelineEntry {
   id: number;
+  version: number;
   from_status: string;
   to_status: string;
   reason_code: string | null;
@@ -39,15 +40,31 @@ export const mentorKeys = {
   own: (userId: string) => [...mentorKeys.all, 'own', userId] as const,
 };
 
+/**
+ * A mentor's notes by status version. Notes live in their own table (need to know): its
+ * policy gives a caller only the notes they may read, so a note they may not read is simply
+ * absent here and the page shows none.
+ */
+async function notesByVersion(mentorId: string): Promise<Map<number, string>> {
+  const { data, error } = await supabase
+    .from('peer_mentor_status_notes')
+    .select('version, note')
+    .eq('peer_mentor_id', mentorId);
+  if (error) throw error;
+  return new Map(
+    (data as { version: number; note: string }[]).map((row) => [row.version, row.note]),
+  );
+}
+
 const mentorQuery = (mentorId: string) =>
   queryOptions({
     queryKey: [...mentorKeys.detail(mentorId), 'status'],
     queryFn: async (): Promise<MentorStatus> => {
-      const [mentor, status, certification] = await Promise.all([
+      const [mentor, status, certification, notes] = await Promise.all([
         supabase.from('peer_mentors').select('display_name').eq('id', mentorId).single(),
         supabase
           .from('peer_mentor_status')
-          .select('status, reason_code, note, paused_at, paused_by_role, expected_end')
+          .select('status, reason_code, paused_at, paused_by_role, expected_end, version')
           .eq('peer_mentor_id', mentorId)
           .single(),
         supabase
@@ -55,15 +72,19 @@ const mentorQuery = (mentorId: string) =>
           .select('valid_until')
           .eq('peer_mentor_id', mentorId)
           .maybeSingle(),
+        notesByVersion(mentorId),
       ]);
       for (const result of [mentor, status, certification]) if (result.error) throw result.error;
+      const { version, ...current } = status.data as Omit<
+        MentorStatus,
+        'peer_mentor_id' | 'display_name' | 'note' | 'certification_valid_until'
+      > & { version: number };
       return {
         peer_mentor_id: mentorId,
         display_name: mentor.data!.display_name as string,
-        ...(status.data as Omit<
-          MentorStatus,
-          'peer_mentor_id' | 'display_name' | 'certification_valid_until'
-        >),
+        ...current,
+        // The current pause's note: the one its transition carried (none while active).
+        note: current.status === 'paused' ? (notes.get(version) ?? null) : null,
         certification_valid_until: (certification.data?.valid_until as string | undefined) ?? null,
       };
     },
@@ -73,16 +94,21 @@ const timelineQuery = (mentorId: string) =>
   queryOptions({
     queryKey: [...mentorKeys.detail(mentorId), 'timeline'],
     queryFn: async () => {
-      const { data, error } = await supabase
-        .from('peer_mentor_status_log')
-        .select(
-          'id, from_status, to_status, reason_code, note, expected_end, actor_user_id, actor_role, created_at',
-        )
-        .eq('peer_mentor_id', mentorId)
-        .order('created_at', { ascending: false })
-        .order('id', { ascending: false });
-      if (error) throw error;
-      return data as TimelineEntry[];
+      const [log, notes] = await Promise.all([
+        supabase
+          .from('peer_mentor_status_log')
+          .select(
+            'id, version, from_status, to_status, reason_code, expected_end, actor_user_id, actor_role, created_at',
+          )
+          .eq('peer_mentor_id', mentorId)
+          .order('created_at', { ascending: false })
+          .order('id', { ascending: false }),
+        notesByVersion(mentorId),
+      ]);
+      if (log.error) throw log.error;
+      return (log.data as Omit<TimelineEntry, 'note'>[]).map(
+        (entry): TimelineEntry => ({ ...entry, note: notes.get(entry.version) ?? null }),
+      );
     },
   });
 

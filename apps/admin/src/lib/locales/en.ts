@@ -105,6 +105,8 @@ export const en: Shape<typeof nb> = {
     organization_mismatch: 'You are no longer a member of this organization.',
     invalid_argument: 'Something in the form is not valid. Check the fields and try again.',
     pause_locked: 'Only a coordinator or an organization admin can end this pause.',
+    too_many_changes:
+      "This peer mentor's status has changed too many times in a short while. Wait a little and try again.",
     unknown: 'Something went wrong. Please try again.',
   },
 };

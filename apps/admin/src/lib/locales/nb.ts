@@ -103,6 +103,8 @@ export const nb = {
     invalid_argument: 'Noe i skjemaet er ugyldig. Sjekk feltene og prøv igjen.',
     pause_locked:
       'Denne pausen kan bare avsluttes av en koordinator eller en organisasjonsadministrator.',
+    too_many_changes:
+      'Statusen til denne likepersonen er endret for mange ganger på kort tid. Vent litt og prøv igjen.',
     unknown: 'Noe gikk galt. Prøv igjen.',
   },
 };

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { postgrestError } from '../../errors.js';
+import { assertJsonShape } from '../../limits/json-shape.js';
 import { isOperatorExpression } from '../read/grammar.js';
 import { checkProfile, type QueryPair, queryPairs } from '../read/read-request.js';
 
@@ -49,6 +50,7 @@ async function bodyArguments(
   } catch {
     throw postgrestError(400, 'PGRST102', 'Empty or invalid json');
   }
+  assertJsonShape(parsed);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw postgrestError(400, 'PGRST102', 'Empty or invalid json', {
       details: 'the body must be a JSON object of named arguments',

@@ -193,12 +193,12 @@ enum ActorRole {
 abstract final class RpcNames {
   /// Pauses a peer mentor and logs it atomically: mentors pause themselves, coordinators the
   /// mentors of their chapters, org admins anyone in the organization. Domain errors: PM401, PM403,
-  /// PM404, PM409, PM412, PM422.
+  /// PM404, PM409, PM412, PM422, PM429.
   static const String activatePause = 'activate_pause';
 
   /// Ends a peer mentor’s pause and logs it atomically. A mentor cannot end a pause imposed by a
   /// coordinator, an org admin or the system. Domain errors: PM401, PM403, PM404, PM410, PM412,
-  /// PM422, PM423.
+  /// PM422, PM423, PM429.
   static const String deactivatePause = 'deactivate_pause';
 
   /// The paused mentors of one chapter, oldest pause first. Coordinators and org admins of the
@@ -272,7 +272,8 @@ abstract final class GetActivePausesForChapterArgsKeys {
 }
 
 /// JSON keys of PeerMentorStatusRow, in wire order. A peer mentor’s status row, as activate_pause
-/// and deactivate_pause return it. The pause fields are null while the mentor is active.
+/// and deactivate_pause return it. The pause fields are null while the mentor is active; note is
+/// the current pause’s note (the table keeps notes apart: need to know).
 abstract final class PeerMentorStatusRowKeys {
   static const String peerMentorId = 'peer_mentor_id';
   static const String organizationId = 'organization_id';
@@ -291,7 +292,8 @@ abstract final class PeerMentorStatusRowKeys {
 }
 
 /// JSON keys of ActivePauseRow, in wire order. One paused mentor of a chapter. paused_by is null
-/// for a pause the system began.
+/// for a pause the system began; note is null unless the caller may read it (the mentor’s own
+/// coordinators and org admins: need to know).
 abstract final class ActivePauseRowKeys {
   static const String peerMentorId = 'peer_mentor_id';
   static const String displayName = 'display_name';
@@ -492,11 +494,21 @@ enum DomainErrorCode {
     httpStatus: 400,
     retryable: false,
   ),
-  /// a mentor tries to end a pause imposed by a coordinator, an org admin or the system
+  /// a mentor (or a coordinator or org admin acting on herself as a mentor) tries to end a pause
+  /// imposed by someone else: a coordinator, an org admin or the system
   pauseLocked(
     code: 'PM423',
     wireName: 'pause_locked',
     defaultMessage: 'this pause can only be ended by a coordinator or an organization admin',
+    httpStatus: 400,
+    retryable: false,
+  ),
+  /// the mentor already had the per-mentor limit of status transitions (20 in any 60 minutes by
+  /// default) within its window; the system is exempt. Details say when the next change is allowed
+  tooManyChanges(
+    code: 'PM429',
+    wireName: 'too_many_changes',
+    defaultMessage: 'too many status changes for this peer mentor; try again later',
     httpStatus: 400,
     retryable: false,
   );

@@ -26,6 +26,7 @@ abstract class PeerMentorRpcException implements Exception {
       DomainErrorCode.organizationMismatch => OrganizationMismatchException(message: message, details: details, hint: hint),
       DomainErrorCode.invalidArgument => InvalidArgumentException(message: message, details: details, hint: hint),
       DomainErrorCode.pauseLocked => PauseLockedException(message: message, details: details, hint: hint),
+      DomainErrorCode.tooManyChanges => TooManyChangesException(message: message, details: details, hint: hint),
       null => OtherRpcException(code: code, message: message, details: details, hint: hint),
     };
   }
@@ -124,13 +125,23 @@ final class InvalidArgumentException extends PeerMentorDomainException {
   DomainErrorCode get domainCode => DomainErrorCode.invalidArgument;
 }
 
-/// `PM423` pause_locked: a mentor tries to end a pause imposed by a coordinator, an org admin or
-/// the system.
+/// `PM423` pause_locked: a mentor (or a coordinator or org admin acting on herself as a mentor)
+/// tries to end a pause imposed by someone else: a coordinator, an org admin or the system.
 final class PauseLockedException extends PeerMentorDomainException {
   const PauseLockedException({required super.message, super.details, super.hint});
 
   @override
   DomainErrorCode get domainCode => DomainErrorCode.pauseLocked;
+}
+
+/// `PM429` too_many_changes: the mentor already had the per-mentor limit of status transitions (20
+/// in any 60 minutes by default) within its window; the system is exempt. Details say when the next
+/// change is allowed.
+final class TooManyChangesException extends PeerMentorDomainException {
+  const TooManyChangesException({required super.message, super.details, super.hint});
+
+  @override
+  DomainErrorCode get domainCode => DomainErrorCode.tooManyChanges;
 }
 
 /// Any error that is not one of our domain errors: a platform error ([platformCode]: no grant, an

@@ -207,7 +207,8 @@ final class GetActivePausesForChapterArgs {
 }
 
 /// A peer mentor’s status row, as activate_pause and deactivate_pause return it. The pause fields
-/// are null while the mentor is active.
+/// are null while the mentor is active; note is the current pause’s note (the table keeps notes
+/// apart: need to know).
 final class PeerMentorStatusRow {
   const PeerMentorStatusRow({
     required this.peerMentorId,
@@ -342,7 +343,8 @@ final class PeerMentorStatusRow {
   String toString() => 'PeerMentorStatusRow(peerMentorId: $peerMentorId, organizationId: $organizationId, status: $status, reasonCode: $reasonCode, note: $note, pausedAt: $pausedAt, pausedBy: $pausedBy, pausedByRole: $pausedByRole, expectedEnd: $expectedEnd, version: $version, updatedAt: $updatedAt)';
 }
 
-/// One paused mentor of a chapter. paused_by is null for a pause the system began.
+/// One paused mentor of a chapter. paused_by is null for a pause the system began; note is null
+/// unless the caller may read it (the mentor’s own coordinators and org admins: need to know).
 final class ActivePauseRow {
   const ActivePauseRow({
     required this.peerMentorId,

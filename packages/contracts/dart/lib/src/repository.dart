@@ -21,7 +21,7 @@ final class PeerMentorRepository {
 
   /// `activate_pause`: Pauses a peer mentor and logs it atomically: mentors pause themselves,
   /// coordinators the mentors of their chapters, org admins anyone in the organization. Domain
-  /// errors: PM401, PM403, PM404, PM409, PM412, PM422.
+  /// errors: PM401, PM403, PM404, PM409, PM412, PM422, PM429.
   Future<PeerMentorStatusRow> activatePause(ActivatePauseArgs args) async {
     final data = await _call(RpcNames.activatePause, args.toJson());
     return decodeAt<PeerMentorStatusRow>(RpcNames.activatePause, data, decodeObject(PeerMentorStatusRow.fromJson));
@@ -29,7 +29,7 @@ final class PeerMentorRepository {
 
   /// `deactivate_pause`: Ends a peer mentor’s pause and logs it atomically. A mentor cannot end a
   /// pause imposed by a coordinator, an org admin or the system. Domain errors: PM401, PM403,
-  /// PM404, PM410, PM412, PM422, PM423.
+  /// PM404, PM410, PM412, PM422, PM423, PM429.
   Future<PeerMentorStatusRow> deactivatePause(DeactivatePauseArgs args) async {
     final data = await _call(RpcNames.deactivatePause, args.toJson());
     return decodeAt<PeerMentorStatusRow>(RpcNames.deactivatePause, data, decodeObject(PeerMentorStatusRow.fromJson));

@@ -4,9 +4,9 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 
--- 11 of the assertions below are generated from the catalog, one per table in public
+-- 12 of the assertions below are generated from the catalog, one per table in public
 -- (authenticated's privileges); tables_are pins that count.
-select plan(132);
+select plan(137);
 
 ------------------------------------------------------------------------------------------------
 -- Tables
@@ -17,9 +17,9 @@ select tables_are(
   array[
     'organizations', 'chapters', 'organization_members', 'peer_mentors', 'peer_mentor_chapters',
     'coordinator_chapters', 'peer_mentor_status', 'peer_mentor_status_log', 'peer_mentor_certifications',
-    'organization_selections', 'organization_membership_log'
+    'peer_mentor_status_notes', 'organization_selections', 'organization_membership_log'
   ],
-  'public holds exactly the eleven tables of the data model'
+  'public holds exactly the twelve tables of the data model (notes apart since issue 16: need to know)'
 );
 
 select is_empty(
@@ -56,6 +56,7 @@ insert into expected_policies values
   ('peer_mentor_status', 'Staff read org statuses; mentors read their own'),
   ('peer_mentor_status_log', 'Staff read org status log; mentors read their own'),
   ('peer_mentor_certifications', 'Staff read org certifications; mentors read their own'),
+  ('peer_mentor_status_notes', 'Need to know: the mentor, her chapters'' coordinators and org admins read notes'),
   ('organization_selections', 'Users read their own organization selection'),
   ('organization_membership_log', 'Org admins read their organization''s membership log');
 
@@ -245,22 +246,22 @@ order by function_name;
 -- Function properties
 ------------------------------------------------------------------------------------------------
 
--- The one exception is private.run_nightly_jobs (20260402000000), the procedure pg_cron calls:
+-- The one exception is private.run_nightly_jobs (20261203000000), the procedure pg_cron calls:
 -- it commits after each batch, and PostgreSQL forbids transaction control in a routine with a
 -- SET clause. The two assertions after this one hold it to the same effect by other means.
 select is_empty(
   $$ select p.oid::regprocedure::text, p.proconfig
      from pg_catalog.pg_proc p
      where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-       and p.oid is distinct from to_regprocedure('private.run_nightly_jobs(integer)')
+       and p.oid is distinct from to_regprocedure('private.run_nightly_jobs(integer, interval)')
        and not (coalesce(p.proconfig, '{}') @> array['search_path=""']) $$,
   'every function in public and private has a fixed, empty search_path (but the committing procedure below)'
 );
-select isnt_definer('private', 'run_nightly_jobs', array['integer'],
+select isnt_definer('private', 'run_nightly_jobs', array['integer', 'interval'],
   'private.run_nightly_jobs runs with its caller''s rights, so its search_path cannot lend anyone the owner''s');
 select ok(
   (select p.prosrc ~ $re$loop\s+perform pg_catalog\.set_config\('search_path', '', true\);$re$
-   from pg_catalog.pg_proc p where p.oid = to_regprocedure('private.run_nightly_jobs(integer)')),
+   from pg_catalog.pg_proc p where p.oid = to_regprocedure('private.run_nightly_jobs(integer, interval)')),
   'private.run_nightly_jobs empties its search_path first thing in each transaction'
 );
 
@@ -285,17 +286,22 @@ select set_eq(
   $$ values
        (to_regprocedure('private.active_membership_role()')::text),
        (to_regprocedure('private.own_peer_mentor_id()')::text),
+       (to_regprocedure('private.coordinated_peer_mentor_ids()')::text),
        (to_regprocedure('private.assert_caller_in_organization(uuid)')::text),
        (to_regprocedure('private.transition_peer_mentor_status(public.pause_status, uuid, uuid, public.pause_reason_code, text, date)')::text),
        (to_regprocedure('private.create_peer_mentor_status()')::text),
        -- The outbox dispatcher's functions (20260401000000): nobody holds a privilege on
        -- private.status_change_outbox, so these are the only ways to change it.
        (to_regprocedure('private.claim_status_changes(text, integer, integer)')::text),
-       (to_regprocedure('private.mark_status_change_delivered(uuid, uuid)')::text),
+       (to_regprocedure('private.mark_status_change_delivered(uuid, uuid, text)')::text),
        (to_regprocedure('private.retry_status_change_later(uuid, uuid, integer, text)')::text),
        (to_regprocedure('private.release_status_change(uuid, uuid, integer, text)')::text),
        (to_regprocedure('private.park_status_change(uuid, uuid, text)')::text),
        (to_regprocedure('private.requeue_parked_status_changes(uuid[])')::text),
+       -- The dispatchers' shared request pace (20261204000000): nobody holds a privilege on
+       -- private.dynamics_send_pace either.
+       (to_regprocedure('private.take_dynamics_send_permits(integer, double precision, integer, integer)')::text),
+       (to_regprocedure('private.slow_dynamics_sends(integer, double precision)')::text),
        -- The nightly jobs' entry point (20260402000000): nobody holds a privilege on the run
        -- tables, and it takes the system's claims from its caller like the transition core.
        (to_regprocedure('private.run_scheduler_step(uuid, text[], timestamptz, date, integer, text, boolean, integer)')::text),
@@ -309,7 +315,7 @@ select set_eq(
        (to_regprocedure('private.unassign_coordinator_chapter(uuid, uuid, uuid)')::text),
        (to_regprocedure('private.add_mentor_chapter(uuid, uuid, uuid)')::text),
        (to_regprocedure('private.remove_mentor_chapter(uuid, uuid, uuid)')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the two policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step and the claim lifecycle''s read and write paths'
+  'the SECURITY DEFINER functions in private are exactly the three policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step and the claim lifecycle''s read and write paths'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',
@@ -358,9 +364,23 @@ select is(
 );
 
 select function_returns('public', 'activate_pause', array['uuid', 'uuid', 'text', 'text', 'date'],
-  'public.peer_mentor_status'::regtype::text, 'activate_pause returns the peer_mentor_status row');
+  'public.peer_mentor_status_result'::regtype::text, 'activate_pause returns a peer_mentor_status_result');
 select function_returns('public', 'deactivate_pause', array['uuid', 'uuid', 'text'],
-  'public.peer_mentor_status'::regtype::text, 'deactivate_pause returns the peer_mentor_status row');
+  'public.peer_mentor_status_result'::regtype::text, 'deactivate_pause returns a peer_mentor_status_result');
+select results_eq(
+  $$ select a.attname::text collate "default", format_type(a.atttypid, a.atttypmod)
+     from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.typrelid = a.attrelid
+     where t.oid = 'public.peer_mentor_status_result'::regtype and a.attnum > 0 and not a.attisdropped
+     order by a.attnum $$,
+  $$ select x.name, x.type from (
+       select a.attname::text collate "default" as name, format_type(a.atttypid, a.atttypmod) as type,
+              a.attnum::numeric as position
+       from pg_catalog.pg_attribute a
+       where a.attrelid = 'public.peer_mentor_status'::regclass and a.attnum > 0 and not a.attisdropped
+       union all
+       select 'note', 'text', 4.5) x
+     order by x.position $$,
+  'the write RPCs return the status row''s columns in order, with the pause''s note after reason_code (the wire shape before issue 16)');
 select function_returns('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'],
   'setof record', 'get_active_pauses_for_chapter returns a set of rows');
 

@@ -49,7 +49,7 @@ select results_eq(
   '(5) activate_pause returns the paused status row, version 1'
 );
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') $$,
   $$ values ('active', 'paused', 'health', 'back soon', tests.id('user_a1'), 'peer_mentor', 1) $$,
   '(5) the same call wrote exactly one log row describing the transition'
@@ -65,7 +65,7 @@ select results_eq(
   '(6) deactivate_pause returns the active status row with the pause fields cleared, version 2'
 );
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') order by version $$,
   $$ values ('active', 'paused', 'health', 'back soon', 'peer_mentor', 1),
             ('paused', 'active', null, 'feeling better', 'peer_mentor', 2) $$,

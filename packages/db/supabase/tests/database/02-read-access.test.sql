@@ -436,8 +436,9 @@ select set_eq($$ select peer_mentor_id from public.peer_mentor_certifications $$
 ------------------------------------------------------------------------------------------------
 select tests.act_as('user_a1', 'org_a');
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_by, paused_by_role::text, version
-     from public.peer_mentor_status $$,
+  $$ select s.status::text, s.reason_code::text, n.note, s.paused_by, s.paused_by_role::text, s.version
+     from public.peer_mentor_status s
+     left join public.peer_mentor_status_notes n on n.peer_mentor_id = s.peer_mentor_id and n.version = s.version $$,
   $$ values ('paused', 'coordinator_decision', 'needs a break', tests.id('coord_north'), 'coordinator', 1) $$,
   'a peer mentor reads the pause a coordinator imposed on them, with reason, note and who paused them'
 );

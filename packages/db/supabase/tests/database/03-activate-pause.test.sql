@@ -190,7 +190,7 @@ select results_eq(
   'a mentor pauses themselves for a personal reason; the call returns the new pause at version 1'
 );
 select results_eq(
-  $$ select organization_id, status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text,
+  $$ select organization_id, status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text,
             expected_end, version
      from tests.status_of('mentor_a1') $$,
   $$ values (tests.id('org_a'), 'paused', 'personal', 'family matters', now(), tests.id('user_a1'), 'peer_mentor',
@@ -199,7 +199,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select organization_id, from_status::text, to_status::text, reason_code::text, note, expected_end,
+  $$ select organization_id, from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, expected_end,
             actor_user_id, actor_role::text, version, created_at
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') $$,
   $$ values (tests.id('org_a'), 'active', 'paused', 'personal', 'family matters',
@@ -217,7 +217,7 @@ select results_eq(
   'a mentor pauses themselves for health, with a note of exactly 1000 characters and an expected end of today in Oslo'
 );
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text, expected_end, version
+  $$ select status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text, expected_end, version
      from tests.status_of('mentor_a2') $$,
   $$ values ('paused', 'health', repeat('n', 1000), now(), tests.id('user_a2'), 'peer_mentor',
              (now() at time zone 'Europe/Oslo')::date, 1) $$,
@@ -225,7 +225,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, expected_end, actor_user_id,
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, expected_end, actor_user_id,
             actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a2') $$,
   $$ values ('active', 'paused', 'health', repeat('n', 1000), (now() at time zone 'Europe/Oslo')::date,
@@ -241,14 +241,14 @@ select results_eq(
   'a mentor pauses themselves for vacation without a note or an expected end'
 );
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text, expected_end, version
+  $$ select status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text, expected_end, version
      from tests.status_of('mentor_a3') $$,
   $$ values ('paused', 'vacation', null::text, now(), tests.id('user_a3'), 'peer_mentor', null::date, 1) $$,
   'the stored vacation pause has no note and no expected end'
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, expected_end, actor_user_id,
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, expected_end, actor_user_id,
             actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a3') $$,
   $$ values ('active', 'paused', 'vacation', null::text, null::date, tests.id('user_a3'), 'peer_mentor', 1) $$,
@@ -263,14 +263,14 @@ select results_eq(
   'a mentor pauses themselves for another reason'
 );
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text, expected_end, version
+  $$ select status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text, expected_end, version
      from tests.status_of('mentor_a4') $$,
   $$ values ('paused', 'other', 'moving house', now(), tests.id('user_a4'), 'peer_mentor', null::date, 1) $$,
   'the stored row holds the pause for another reason'
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, expected_end, actor_user_id,
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, expected_end, actor_user_id,
             actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a4') $$,
   $$ values ('active', 'paused', 'other', 'moving house', null::date, tests.id('user_a4'), 'peer_mentor', 1) $$,
@@ -337,14 +337,14 @@ select results_eq(
   'the system pauses a mentor for an expired certification; paused_by is null and paused_by_role system'
 );
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text, expected_end, version
+  $$ select status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text, expected_end, version
      from tests.status_of('mentor_a6') $$,
   $$ values ('paused', 'certification_expired', 'certificate ran out', now(), null::uuid, 'system', null::date, 1) $$,
   'the stored row records the system as the one who paused'
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a6') $$,
   $$ values ('active', 'paused', 'certification_expired', 'certificate ran out', null::uuid, 'system', 1) $$,
   'the log row has no actor user and actor role system'
@@ -425,7 +425,7 @@ select results_eq(
   'a coordinator of A North pauses a mentor of A North (version 3 after pause and resume)'
 );
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text, expected_end, version
+  $$ select status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text, expected_end, version
      from tests.status_of('mentor_a1') $$,
   $$ values ('paused', 'coordinator_decision', 'needs a break', now(), tests.id('coord_north'), 'coordinator',
              (now() at time zone 'Europe/Oslo')::date + 30, 3) $$,
@@ -433,7 +433,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') and version = 3 $$,
   $$ values ('active', 'paused', 'coordinator_decision', 'needs a break', tests.id('coord_north'), 'coordinator', 3) $$,
   'the log row for version 3 names the coordinator'
@@ -503,14 +503,14 @@ select results_eq(
   'an org admin pauses a mentor of a chapter they do not coordinate'
 );
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text, expected_end, version
+  $$ select status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text, expected_end, version
      from tests.status_of('mentor_a2') $$,
   $$ values ('paused', 'health', 'doctor''s orders', now(), tests.id('admin_a'), 'org_admin', null::date, 3) $$,
   'the stored row records the org admin'
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a2') and version = 3 $$,
   $$ values ('active', 'paused', 'health', 'doctor''s orders', tests.id('admin_a'), 'org_admin', 3) $$,
   'the log row names the org admin'

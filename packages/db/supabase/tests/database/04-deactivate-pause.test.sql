@@ -192,14 +192,14 @@ select results_eq(
   'a mentor ends their own pause (with a 1000-character note): the returned row is active, the pause fields cleared, version 2'
 );
 select results_eq(
-  $$ select status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text, expected_end, version
+  $$ select status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text, expected_end, version
      from tests.status_of('mentor_a1') $$,
   $$ values ('active', null::text, null::text, null::timestamptz, null::uuid, null::text, null::date, 2) $$,
   'the stored row is active with every pause field cleared'
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, expected_end, actor_user_id,
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, expected_end, actor_user_id,
             actor_role::text, version, organization_id
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') order by version $$,
   $$ values ('active', 'paused', 'health', 'flu', (now() at time zone 'Europe/Oslo')::date + 7,
@@ -302,7 +302,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') and version = 4 $$,
   $$ values ('paused', 'active', null::text, 'cleared by the other coordinator', tests.id('coord_multi'), 'coordinator', 4) $$,
   'the resume is logged with the coordinator as actor'
@@ -318,7 +318,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a2') order by version $$,
   $$ values ('active', 'paused', 'personal', null::text, tests.id('admin_a'), 'org_admin', 1),
             ('paused', 'active', null, null, tests.id('coord_south'), 'coordinator', 2) $$,
@@ -335,7 +335,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a3') order by version $$,
   $$ values ('active', 'paused', 'certification_expired', null::text, null::uuid, 'system', 1),
             ('paused', 'active', null, 'certificate renewed', tests.id('coord_south'), 'coordinator', 2) $$,
@@ -372,7 +372,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a5') and version = 2 $$,
   $$ values ('paused', 'active', null::text, 'decision reversed', tests.id('admin_a'), 'org_admin', 2) $$,
   'the resume is logged with the org admin as actor'
@@ -398,7 +398,7 @@ select results_eq(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text, version
+  $$ select from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a6') and version = 2 $$,
   $$ values ('paused', 'active', null::text, 'scheduled resume', null::uuid, 'system', 2) $$,
   'the system''s resume is logged with no actor user and actor role system'
@@ -439,7 +439,7 @@ select results_eq(
 
 select tests.act_as_owner();
 select results_eq(
-  $$ select version, from_status::text, to_status::text, reason_code::text, note, actor_user_id, actor_role::text
+  $$ select version, from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, actor_user_id, actor_role::text
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a4') order by id $$,
   $$ values
        (1, 'active', 'paused', 'vacation', 'summer', tests.id('user_a4'), 'peer_mentor'),

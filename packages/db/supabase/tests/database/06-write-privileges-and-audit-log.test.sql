@@ -28,7 +28,7 @@ insert into tests.status_writes values
         (peer_mentor_id, organization_id, from_status, to_status, reason_code, actor_user_id, actor_role, version)
       values (tests.id('mentor_a2'), tests.id('org_a'), 'active', 'paused', 'health', tests.id('user_a2'), 'peer_mentor', 1) $$),
   (6, 'peer_mentor_status_log', 'rewrite an audit-log entry',
-   $$ update public.peer_mentor_status_log set note = 'rewritten' where peer_mentor_id = tests.id('mentor_a1') $$),
+   $$ update public.peer_mentor_status_log set expected_end = current_date where peer_mentor_id = tests.id('mentor_a1') $$),
   (7, 'peer_mentor_status_log', 'delete an audit-log entry',
    $$ delete from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') $$),
   (8, 'peer_mentor_status_log', 'truncate the audit log',
@@ -141,7 +141,7 @@ select lives_ok(
 
 select tests.act_as('admin_a', 'org_a');
 select results_eq(
-  $$ select organization_id, from_status::text, to_status::text, reason_code::text, note, expected_end,
+  $$ select organization_id, from_status::text, to_status::text, reason_code::text, tests.note_of(peer_mentor_id, version) as note, expected_end,
             actor_user_id, actor_role::text, version
      from public.peer_mentor_status_log where peer_mentor_id = tests.id('mentor_a1') order by version $$,
   $$ values
@@ -297,7 +297,7 @@ select is((tests.status_of('mentor_a5')).peer_mentor_id, null::uuid,
 select tests.act_as_owner();
 select tests.remember_state();
 select throws_ok(
-  $$ update public.peer_mentor_status_log set note = 'rewritten' where peer_mentor_id = tests.id('mentor_a1') $$,
+  $$ update public.peer_mentor_status_log set expected_end = current_date where peer_mentor_id = tests.id('mentor_a1') $$,
   '42501', 'peer_mentor_status_log is append-only: update is not allowed',
   'even the table owner cannot rewrite an audit-log entry'
 );

@@ -56,6 +56,22 @@ select
         tests.id('user_a1'), 'peer_mentor', (now() at time zone 'Europe/Oslo')::date + 7),
        (tests.id('mentor_a3'), 'Cai North-South', 'coordinator_decision', 'check-in first', now() - interval '1 day',
         tests.id('coord_north'), 'coordinator', null::date) $$ as north_expected,
+  -- Notes are need to know (issue 16): a coordinator sees the notes of the mentors serving in
+  -- a chapter she covers, not of every mentor of a chapter she lists.
+  $$ values
+       (tests.id('mentor_a6'), 'Fie No-Login', 'certification_expired', null::text, now() - interval '3 days',
+        null::uuid, 'system', null::date),
+       (tests.id('mentor_a1'), 'Ada North', 'health', null, now() - interval '2 days',
+        tests.id('user_a1'), 'peer_mentor', (now() at time zone 'Europe/Oslo')::date + 7),
+       (tests.id('mentor_a3'), 'Cai North-South', 'coordinator_decision', 'check-in first', now() - interval '1 day',
+        tests.id('coord_north'), 'coordinator', null::date) $$ as north_expected_for_south,
+  $$ values
+       (tests.id('mentor_a6'), 'Fie No-Login', 'certification_expired', null::text, now() - interval '3 days',
+        null::uuid, 'system', null::date),
+       (tests.id('mentor_a1'), 'Ada North', 'health', null, now() - interval '2 days',
+        tests.id('user_a1'), 'peer_mentor', (now() at time zone 'Europe/Oslo')::date + 7),
+       (tests.id('mentor_a3'), 'Cai North-South', 'coordinator_decision', null, now() - interval '1 day',
+        tests.id('coord_north'), 'coordinator', null::date) $$ as north_expected_without_notes,
   $$ select peer_mentor_id, display_name, reason_code::text, note, paused_at, paused_by, paused_by_role::text,
             expected_end
      from public.get_active_pauses_for_chapter(tests.id('org_a'), tests.id('a_south')) $$ as south_list,
@@ -77,16 +93,16 @@ select results_eq(:'north_list', :'north_expected',
   'the second coordinator of A North gets the same list');
 
 select tests.act_as('coord_south', 'org_a');
-select results_eq(:'north_list', :'north_expected',
-  'the coordinator of A South lists A North too (any chapter of their organization)');
+select results_eq(:'north_list', :'north_expected_for_south',
+  'the coordinator of A South lists A North too (any chapter of their organization), with the note only of the mentor who also serves A South');
 
 select tests.act_as('coord_none', 'org_a');
-select results_eq(:'north_list', :'north_expected',
-  'a coordinator with no chapter lists A North too');
+select results_eq(:'north_list', :'north_expected_without_notes',
+  'a coordinator with no chapter lists A North too, without notes');
 
 select tests.act_as('dual_user', 'org_a');
-select results_eq(:'north_list', :'north_expected',
-  'a user with memberships in two organizations lists A North while claiming A');
+select results_eq(:'north_list', :'north_expected_without_notes',
+  'a user with memberships in two organizations lists A North while claiming A, without notes (she covers A West only)');
 
 select tests.act_as('admin_a', 'org_a');
 select results_eq(:'north_list', :'north_expected',

@@ -9,15 +9,15 @@ select plan(40);
 ------------------------------------------------------------------------------------------------
 -- Error catalog. Every code below is raised by some test of this suite:
 --   PM401 03/04/07, PM403 03/04/07, PM404 03/04/07, PM409 01/03, PM410 04, PM412 01/03/04/07,
---   PM422 03/04/07, PM423 04.
+--   PM422 03/04/07, PM423 04/11, PM429 11.
 ------------------------------------------------------------------------------------------------
 
 select results_eq(
   $$ select code, name from private.domain_error_catalog() order by code $$,
   $$ values ('PM401', 'not_authenticated'), ('PM403', 'forbidden'), ('PM404', 'not_found'),
             ('PM409', 'already_paused'), ('PM410', 'not_paused'), ('PM412', 'organization_mismatch'),
-            ('PM422', 'invalid_argument'), ('PM423', 'pause_locked') $$,
-  'the catalog holds exactly the eight PM codes of DESIGN §7 with their names'
+            ('PM422', 'invalid_argument'), ('PM423', 'pause_locked'), ('PM429', 'too_many_changes') $$,
+  'the catalog holds exactly the nine PM codes of DESIGN §7 (with PM429 of issue 16) with their names'
 );
 
 select tests.remember_state();
@@ -95,7 +95,7 @@ select results_eq(
 select tests.act_as_owner();
 select tests.remember_state();
 select throws_ok(
-  $$ update public.peer_mentor_status_log set note = 'rewritten' $$,
+  $$ update public.peer_mentor_status_log set expected_end = current_date $$,
   '42501', 'peer_mentor_status_log is append-only: update is not allowed',
   'the owner cannot update a log row'
 );
@@ -129,7 +129,7 @@ values (tests.id('mentor_new'), tests.id('org_a'), 'Nor New');
 
 select tests.act_as_owner();
 select results_eq(
-  $$ select organization_id, status::text, reason_code::text, note, paused_at, paused_by, paused_by_role::text,
+  $$ select organization_id, status::text, reason_code::text, case when status = 'paused' then tests.note_of(peer_mentor_id, version) end as note, paused_at, paused_by, paused_by_role::text,
             expected_end, version
      from public.peer_mentor_status where peer_mentor_id = tests.id('mentor_new') $$,
   $$ values (tests.id('org_a'), 'active', null::text, null::text, null::timestamptz, null::uuid, null::text,

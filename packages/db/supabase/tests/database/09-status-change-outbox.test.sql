@@ -2,14 +2,14 @@
 --   * every transition writes exactly one event, in the statement that writes the status row
 --     and the log row; a refused or rolled-back transition writes none;
 --   * no client role can read or write the outbox, its view or the dispatcher's functions;
---   * the dispatcher's functions: claims (due, one per mentor, oldest undelivered version
---     first, leased), and each way of settling a claim, with a wrong or stale token changing
---     nothing.
+--   * the dispatcher's functions: claims (due, one per mentor, only the newest unsent version,
+--     never while an older one is in flight, leased), superseding (20261204000000), and each
+--     way of settling a claim, with a wrong or stale token changing nothing.
 begin;
 create extension if not exists pgtap with schema extensions;
 \ir fixtures/world.psql
 
-select plan(108);
+select plan(125);
 
 -- The truth about the outbox, read as the owner whatever the current role.
 create function tests.outbox_count(p_mentor text default null)
@@ -66,7 +66,7 @@ select function_privs_are('private', function_name, args, 'service_role', array[
   format('the dispatcher (service_role) may execute private.%s', function_name))
 from (values
   ('claim_status_changes', array['text', 'integer', 'integer']),
-  ('mark_status_change_delivered', array['uuid', 'uuid']),
+  ('mark_status_change_delivered', array['uuid', 'uuid', 'text']),
   ('retry_status_change_later', array['uuid', 'uuid', 'integer', 'text']),
   ('release_status_change', array['uuid', 'uuid', 'integer', 'text']),
   ('park_status_change', array['uuid', 'uuid', 'text']),
@@ -77,7 +77,7 @@ select function_privs_are('private', function_name, args, 'authenticated', array
   format('signed-in users cannot execute private.%s', function_name))
 from (values
   ('claim_status_changes', array['text', 'integer', 'integer']),
-  ('mark_status_change_delivered', array['uuid', 'uuid']),
+  ('mark_status_change_delivered', array['uuid', 'uuid', 'text']),
   ('retry_status_change_later', array['uuid', 'uuid', 'integer', 'text']),
   ('release_status_change', array['uuid', 'uuid', 'integer', 'text']),
   ('park_status_change', array['uuid', 'uuid', 'text']),
@@ -340,10 +340,21 @@ select tests.act_as_owner();
 select is(tests.outbox_count(), 6::bigint, 'after every refused access the outbox still holds its six events');
 
 ------------------------------------------------------------------------------------------------
--- Claiming
+-- Superseding and claiming (20261204000000: only the newest version of a mentor is sent)
 --
--- Pending now: mentor_a1 v1, v2, v3; mentor_a2 v1; mentor_a4 v1; mentor_b1 v1.
+-- Written so far: mentor_a1 v1, v2, v3; mentor_a2 v1; mentor_a4 v1; mentor_b1 v1. No
+-- dispatcher held any of them, so v2 superseded v1, and v3 superseded v2, as each was written.
 ------------------------------------------------------------------------------------------------
+
+select results_eq(
+  $$ select status_version, superseded_by, superseded_at, delivered_at, parked_at
+     from private.status_change_outbox where peer_mentor_id = tests.id('mentor_a1')
+     order by status_version $$,
+  $$ values (1, (tests.outbox_event('mentor_a1', 2)).event_id, now(), null::timestamptz, null::timestamptz),
+            (2, (tests.outbox_event('mentor_a1', 3)).event_id, now(), null, null),
+            (3, null, null, null, null) $$,
+  'a newer event supersedes the older unsent events of its mentor as it is written: recorded, not deleted'
+);
 
 select tests.act_as_service_role();
 select throws_ok($$ select * from private.claim_status_changes('worker-1', 0, 60) $$,
@@ -362,15 +373,15 @@ create temporary table first_claim as
 select tests.act_as_owner();
 select set_eq(
   $$ select peer_mentor_id, status_version from first_claim $$,
-  $$ values (tests.id('mentor_a1'), 1), (tests.id('mentor_a2'), 1), (tests.id('mentor_a4'), 1),
+  $$ values (tests.id('mentor_a1'), 3), (tests.id('mentor_a2'), 1), (tests.id('mentor_a4'), 1),
             (tests.id('mentor_b1'), 1) $$,
-  'a claim takes the oldest undelivered version of each mentor, one per mentor, across organizations'
+  'a claim takes the newest unsent version of each mentor, one per mentor, across organizations'
 );
 select is_empty(
   $$ select event_id from first_claim
      where attempts <> 1 or claim_token is null or claimed_by <> 'worker-1'
-        or claimed_until <> now() + interval '60 seconds' $$,
-  'each claimed event counts one attempt and carries a token, the claimant and a 60-second lease'
+        or claimed_until <> now() + interval '60 seconds' or crm_etag is not null $$,
+  'each claimed event counts one attempt and carries a token, the claimant, a 60-second lease and no ETag yet'
 );
 select is(
   (select count(distinct claim_token) from first_claim), 4::bigint,
@@ -380,40 +391,48 @@ select is(
 select tests.act_as_service_role();
 select is_empty(
   $$ select * from private.claim_status_changes('worker-2', 10, 60) $$,
-  'a second dispatcher finds nothing: the heads are leased and the later versions wait behind them'
+  'a second dispatcher finds nothing: every mentor''s newest event is leased'
 );
 
 -- Settling with a token that is not the claim's changes nothing.
 select is(
-  private.mark_status_change_delivered((select event_id from first_claim where peer_mentor_id = tests.id('mentor_a1')), gen_random_uuid()),
+  private.mark_status_change_delivered((select event_id from first_claim where peer_mentor_id = tests.id('mentor_a1')), gen_random_uuid(), 'W/"100"'),
   false,
   'marking delivered with a wrong token returns false'
 );
 select tests.act_as_owner();
-select is((tests.outbox_event('mentor_a1', 1)).delivered_at, null::timestamptz,
+select is((tests.outbox_event('mentor_a1', 3)).delivered_at, null::timestamptz,
   'and the event stays undelivered');
+select is_empty($$ select * from private.dynamics_record_etags $$, 'and no ETag is kept');
 
 select tests.act_as_service_role();
 select is(
   private.mark_status_change_delivered(
     (select event_id from first_claim where peer_mentor_id = tests.id('mentor_a1')),
-    (select claim_token from first_claim where peer_mentor_id = tests.id('mentor_a1'))),
+    (select claim_token from first_claim where peer_mentor_id = tests.id('mentor_a1')),
+    'W/"101"'),
   true,
   'marking delivered with the claim''s token returns true'
 );
 select tests.act_as_owner();
 select results_eq(
   $$ select delivered_at, claim_token, claimed_by, claimed_until, attempts
-     from tests.outbox_event('mentor_a1', 1) $$,
+     from tests.outbox_event('mentor_a1', 3) $$,
   $$ values (now(), null::uuid, null::text, null::timestamptz, 1) $$,
   'the delivered event records when, and its claim is cleared'
+);
+select results_eq(
+  $$ select etag, status_version from private.dynamics_record_etags where peer_mentor_id = tests.id('mentor_a1') $$,
+  $$ values ('W/"101"', 3) $$,
+  'the CRM record''s ETag is kept with the version it reflects'
 );
 
 select tests.act_as_service_role();
 select is(
   private.mark_status_change_delivered(
     (select event_id from first_claim where peer_mentor_id = tests.id('mentor_a1')),
-    (select claim_token from first_claim where peer_mentor_id = tests.id('mentor_a1'))),
+    (select claim_token from first_claim where peer_mentor_id = tests.id('mentor_a1')),
+    'W/"999"'),
   false,
   'the same token cannot settle the event a second time'
 );
@@ -426,13 +445,21 @@ select is(
   'a delivered event cannot be parked'
 );
 
+-- mentor_a1 resumes (version 4): the next claim hands out the kept ETag.
+select tests.act_as('admin_a', 'org_a');
+select results_eq(
+  $$ select version from public.deactivate_pause(tests.id('mentor_a1'), tests.id('org_a')) $$,
+  $$ values (4) $$,
+  'an org admin ends mentor_a1''s pause (version 4)'
+);
+select tests.act_as_service_role();
 create temporary table second_claim as
   select * from private.claim_status_changes('worker-2', 10, 60);
 select tests.act_as_owner();
 select results_eq(
-  $$ select peer_mentor_id, status_version, attempts from second_claim $$,
-  $$ values (tests.id('mentor_a1'), 2, 1) $$,
-  'with version 1 delivered, version 2 of mentor_a1 is the only event now claimable'
+  $$ select peer_mentor_id, status_version, attempts, crm_etag from second_claim $$,
+  $$ values (tests.id('mentor_a1'), 4, 1, 'W/"101"') $$,
+  'version 4 is claimed with the ETag the CRM returned for version 3'
 );
 
 ------------------------------------------------------------------------------------------------
@@ -449,14 +476,14 @@ select is(
 select tests.act_as_owner();
 select results_eq(
   $$ select next_attempt_at, last_error, attempts, claim_token, delivered_at, parked_at
-     from tests.outbox_event('mentor_a1', 2) $$,
+     from tests.outbox_event('mentor_a1', 4) $$,
   $$ values (now() + interval '60 seconds', 'HTTP 503: unavailable', 1, null::uuid, null::timestamptz, null::timestamptz) $$,
   'the retried event is due after the delay, keeps the error and the attempt, and is unclaimed'
 );
 select tests.act_as_service_role();
 select is_empty(
   $$ select * from private.claim_status_changes('worker-1', 10, 60) $$,
-  'before its delay has passed the event is not claimable, and version 3 still waits behind it'
+  'before its delay has passed the event is not claimable'
 );
 select is(
   private.retry_status_change_later(
@@ -468,14 +495,14 @@ select is(
 -- Make it due again (as if the minute had passed) and claim it with a limit of one.
 select tests.act_as_owner();
 update private.status_change_outbox set next_attempt_at = now()
-where peer_mentor_id = tests.id('mentor_a1') and status_version = 2;
+where peer_mentor_id = tests.id('mentor_a1') and status_version = 4;
 select tests.act_as_service_role();
 create temporary table third_claim as
   select * from private.claim_status_changes('worker-1', 1, 60);
 select tests.act_as_owner();
 select results_eq(
   $$ select peer_mentor_id, status_version, attempts from third_claim $$,
-  $$ values (tests.id('mentor_a1'), 2, 2) $$,
+  $$ values (tests.id('mentor_a1'), 4, 2) $$,
   'once due again the event is claimed again, its second attempt'
 );
 
@@ -487,7 +514,7 @@ select is(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select attempts, last_error, next_attempt_at, claim_token from tests.outbox_event('mentor_a1', 2) $$,
+  $$ select attempts, last_error, next_attempt_at, claim_token from tests.outbox_event('mentor_a1', 4) $$,
   $$ values (1, 'HTTP 503: unavailable', now(), null::uuid) $$,
   'releasing does not count the attempt and, without a note, keeps the last error'
 );
@@ -503,7 +530,7 @@ select is(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select attempts, last_error, next_attempt_at from tests.outbox_event('mentor_a1', 2) $$,
+  $$ select attempts, last_error, next_attempt_at from tests.outbox_event('mentor_a1', 4) $$,
   $$ values (1, 'throttled: Retry-After 30 s', now() + interval '30 seconds') $$,
   'the note replaces the last error and the event is due after the delay'
 );
@@ -514,10 +541,10 @@ select is(
   'a released claim cannot be released twice'
 );
 
--- Park it: a permanent error. Version 3 must stay behind it.
+-- Park it: a permanent error.
 select tests.act_as_owner();
 update private.status_change_outbox set next_attempt_at = now()
-where peer_mentor_id = tests.id('mentor_a1') and status_version = 2;
+where peer_mentor_id = tests.id('mentor_a1') and status_version = 4;
 select tests.act_as_service_role();
 create temporary table fifth_claim as
   select * from private.claim_status_changes('worker-1', 1, 60);
@@ -529,16 +556,16 @@ select is(
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select parked_at, last_error, delivered_at, claim_token from tests.outbox_event('mentor_a1', 2) $$,
+  $$ select parked_at, last_error, delivered_at, claim_token from tests.outbox_event('mentor_a1', 4) $$,
   $$ values (now(), 'HTTP 400 (0x80040203): invalid value for pm_pausestatus', null::timestamptz, null::uuid) $$,
   'the parked event records when and why, and is not delivered'
 );
 select results_eq(
   $$ select event_id, peer_mentor_id, status_version, attempts, last_error, held_back_events
      from private.parked_status_changes $$,
-  $$ select (tests.outbox_event('mentor_a1', 2)).event_id, tests.id('mentor_a1'), 2, 2,
-            'HTTP 400 (0x80040203): invalid value for pm_pausestatus', 1::bigint $$,
-  'operators see the parked event, its error, and that one later event of the mentor waits behind it'
+  $$ select (tests.outbox_event('mentor_a1', 4)).event_id, tests.id('mentor_a1'), 4, 2,
+            'HTTP 400 (0x80040203): invalid value for pm_pausestatus', 0::bigint $$,
+  'operators see the parked event and its error'
 );
 select tests.act_as_service_role();
 select is(
@@ -548,7 +575,7 @@ select is(
 );
 select is_empty(
   $$ select * from private.claim_status_changes('worker-1', 10, 60) $$,
-  'the parked event is not claimed, and mentor_a1''s version 3 is held back behind it'
+  'the parked event is not claimed'
 );
 
 -- Other mentors keep flowing: settle the first claim's other events.
@@ -562,14 +589,14 @@ select is(
 
 -- Requeue: operators make the parked event due again with a fresh attempt count.
 select is(
-  private.requeue_parked_status_changes(array[(tests.outbox_event('mentor_a1', 2)).event_id,
+  private.requeue_parked_status_changes(array[(tests.outbox_event('mentor_a1', 4)).event_id,
                                               (tests.outbox_event('mentor_a2', 1)).event_id]),
   1,
   'requeueing counts only events that were parked (the delivered one is left alone)'
 );
 select tests.act_as_owner();
 select results_eq(
-  $$ select parked_at, attempts, next_attempt_at, last_error from tests.outbox_event('mentor_a1', 2) $$,
+  $$ select parked_at, attempts, next_attempt_at, last_error from tests.outbox_event('mentor_a1', 4) $$,
   $$ values (null::timestamptz, 0, now(), 'HTTP 400 (0x80040203): invalid value for pm_pausestatus') $$,
   'the requeued event is pending, due now, with no attempts and its last error kept'
 );
@@ -583,8 +610,8 @@ create temporary table sixth_claim as
 select tests.act_as_owner();
 select results_eq(
   $$ select peer_mentor_id, status_version, attempts from sixth_claim $$,
-  $$ values (tests.id('mentor_a1'), 2, 1) $$,
-  'the requeued event is claimed again before version 3'
+  $$ values (tests.id('mentor_a1'), 4, 1) $$,
+  'the requeued event is claimed again'
 );
 
 ------------------------------------------------------------------------------------------------
@@ -608,39 +635,118 @@ select isnt(
 );
 select tests.act_as_service_role();
 select is(
-  private.mark_status_change_delivered((select event_id from sixth_claim), (select claim_token from sixth_claim)),
+  private.mark_status_change_delivered((select event_id from sixth_claim), (select claim_token from sixth_claim), 'W/"stale"'),
   false,
   'the dispatcher that lost its lease cannot settle the event'
 );
 select is(
-  private.mark_status_change_delivered((select event_id from takeover_claim), (select claim_token from takeover_claim)),
+  private.mark_status_change_delivered((select event_id from takeover_claim), (select claim_token from takeover_claim), 'W/"104"'),
   true,
   'the dispatcher holding the lease settles it'
 );
-create temporary table last_claim as
+select tests.act_as_owner();
+select results_eq(
+  $$ select etag, status_version from private.dynamics_record_etags where peer_mentor_id = tests.id('mentor_a1') $$,
+  $$ values ('W/"104"', 4) $$,
+  'the ETag of the newer version replaces the older one; the stale settle kept none'
+);
+
+------------------------------------------------------------------------------------------------
+-- A newer version supersedes a parked one; an older one in flight is never overtaken
+------------------------------------------------------------------------------------------------
+
+select tests.act_as('admin_a', 'org_a');
+select results_eq(
+  $$ select version from public.activate_pause(tests.id('mentor_a1'), tests.id('org_a'), 'other') $$,
+  $$ values (5) $$,
+  'mentor_a1 is paused again (version 5)'
+);
+select tests.act_as_service_role();
+create temporary table parked_claim as
+  select * from private.claim_status_changes('worker-1', 10, 60);
+select is(
+  private.park_status_change((select event_id from parked_claim), (select claim_token from parked_claim),
+    'HTTP 400 (0x80048d19): the CRM refused version 5'),
+  true,
+  'version 5 is parked after a permanent error'
+);
+select tests.act_as('admin_a', 'org_a');
+select results_eq(
+  $$ select version from public.deactivate_pause(tests.id('mentor_a1'), tests.id('org_a')) $$,
+  $$ values (6) $$,
+  'mentor_a1 resumes (version 6)'
+);
+select tests.act_as_owner();
+select results_eq(
+  $$ select superseded_by, parked_at, last_error from tests.outbox_event('mentor_a1', 5) $$,
+  $$ values ((tests.outbox_event('mentor_a1', 6)).event_id, now(), 'HTTP 400 (0x80048d19): the CRM refused version 5') $$,
+  'version 6 supersedes the parked version 5, which keeps its record of what went wrong'
+);
+select is_empty($$ select * from private.parked_status_changes $$,
+  'a superseded parked event no longer waits for an operator');
+select tests.act_as_service_role();
+select is(
+  private.requeue_parked_status_changes(array[(tests.outbox_event('mentor_a1', 5)).event_id]), 0,
+  'and it cannot be requeued: the newer version carries the whole status');
+
+create temporary table in_flight_claim as
   select * from private.claim_status_changes('worker-1', 10, 60);
 select tests.act_as_owner();
 select results_eq(
-  $$ select peer_mentor_id, status_version from last_claim $$,
-  $$ values (tests.id('mentor_a1'), 3) $$,
-  'then version 3 of mentor_a1 follows, and nothing else is pending'
+  $$ select status_version, crm_etag from in_flight_claim $$,
+  $$ values (6, 'W/"104"') $$,
+  'version 6 is claimed: a parked older version does not hold it back'
+);
+select tests.act_as('admin_a', 'org_a');
+select results_eq(
+  $$ select version from public.activate_pause(tests.id('mentor_a1'), tests.id('org_a'), 'other') $$,
+  $$ values (7) $$,
+  'mentor_a1 is paused while version 6 is being sent (version 7)'
+);
+select tests.act_as_owner();
+select is((tests.outbox_event('mentor_a1', 6)).superseded_at, null::timestamptz,
+  'the event being sent is not superseded under the dispatcher');
+select tests.act_as_service_role();
+select is_empty(
+  $$ select * from private.claim_status_changes('worker-2', 10, 60) $$,
+  'version 7 waits while version 6 is in flight: versions never overtake each other'
+);
+select is(
+  private.retry_status_change_later((select event_id from in_flight_claim), (select claim_token from in_flight_claim), 0, 'HTTP 503'),
+  true,
+  'version 6 fails for now and comes back'
+);
+create temporary table newest_claim as
+  select * from private.claim_status_changes('worker-2', 10, 60);
+select tests.act_as_owner();
+select results_eq(
+  $$ select status_version from newest_claim $$,
+  $$ values (7) $$,
+  'the next claim takes version 7, not the returned version 6'
+);
+select results_eq(
+  $$ select superseded_by, claim_token from tests.outbox_event('mentor_a1', 6) $$,
+  $$ values ((tests.outbox_event('mentor_a1', 7)).event_id, null::uuid) $$,
+  'and records that version 7 superseded it'
 );
 select tests.act_as_service_role();
 select is(
-  private.mark_status_change_delivered((select event_id from last_claim), (select claim_token from last_claim)),
+  private.mark_status_change_delivered((select event_id from newest_claim), (select claim_token from newest_claim), 'W/"107"'),
   true,
-  'the last event is delivered'
+  'version 7 is delivered'
 );
 
 select tests.act_as_owner();
 select set_eq(
-  $$ select peer_mentor_id, status_version from private.status_change_outbox where delivered_at is not null $$,
+  $$ select peer_mentor_id, status_version from private.status_change_outbox
+     where delivered_at is not null or superseded_at is not null $$,
   $$ select peer_mentor_id, version from public.peer_mentor_status_log $$,
-  'in the end the event of every logged transition was delivered'
+  'in the end the event of every logged transition was delivered or superseded by a newer one'
 );
 select is_empty(
   $$ select event_id from private.status_change_outbox
-     where delivered_at is null or claim_token is not null or parked_at is not null $$,
+     where (delivered_at is null and superseded_at is null) or claim_token is not null
+        or (parked_at is not null and superseded_at is null) $$,
   'and no event is left pending, claimed or parked'
 );
 

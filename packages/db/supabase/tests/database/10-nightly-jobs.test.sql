@@ -1,6 +1,7 @@
 -- The nightly jobs (DESIGN §11, migration 20260402000000):
 --   * certification expiry: expired yesterday, today, tomorrow; a mentor already paused for
---     another reason keeps that pause (deferred) and is paused for the expiry when it ends;
+--     another reason keeps that pause (deferred) and is paused for the expiry the moment it
+--     ends (in the same transaction, by the system);
 --     several organizations; each organization's own calendar date (Oslo vs UTC);
 --   * scheduled resume: expected end passed, today, none; certification_expired pauses last
 --     while the certification is expired and end when it is renewed;
@@ -261,7 +262,7 @@ select results_eq(
   $$ values ('certification_expired', 'system', null::uuid) $$,
   'the expiry pause has reason certification_expired and the system as its actor');
 select results_eq(
-  $$ select l.version, l.from_status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, l.note
+  $$ select l.version, l.from_status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, tests.note_of(l.peer_mentor_id, l.version) as note
      from public.peer_mentor_status_log l where l.peer_mentor_id = tests.id('mentor_a1') $$,
   format($$ values (1, 'active', 'paused', 'system', null::uuid, 'Certification expired: valid until %s') $$,
     tests.today() - 1),
@@ -304,19 +305,25 @@ select results_eq(
   'a rerun of the same date examines nothing: every expiry is marked handled');
 select tests.state_unchanged('... and changes no status, log row or version');
 
--- The deferred expiry: when the vacation ends, the next run pauses the mentor for it.
+-- The deferred expiry holds the moment the vacation ends (issue 16): the mentor is paused for
+-- it at once, by the system, and the next run has nothing left to do.
 select tests.act_as('admin_a', 'org_a');
 select public.deactivate_pause(tests.id('mentor_a4'), tests.id('org_a'));
 select tests.act_as_owner();
-select is((tests.certification_of('mentor_a4')).expiry_outcome, null,
-  'when the other pause ends, the deferred expiry is due again');
+select is((tests.certification_of('mentor_a4')).expiry_outcome, 'paused',
+  'when the other pause ends, the deferred expiry is applied at once and recorded as paused');
 select tests.drive('expiry-2', array['certification_expiry'], tests.today(), p_rerun => true);
 select results_eq(
   $$ select s.status::text, s.reason_code::text, s.version from public.peer_mentor_status s
      where s.peer_mentor_id = tests.id('mentor_a4') $$,
   $$ values ('paused', 'certification_expired', 3) $$,
-  '... and the next run pauses the mentor for the expired certification');
-select is((tests.certification_of('mentor_a4')).expiry_outcome, 'paused', '... recorded as paused');
+  '... the mentor is paused for the expired certification (version 2 the resume, 3 the system''s pause)');
+select results_eq(
+  $$ select (tests.last_log('mentor_a4')).actor_role::text,
+            (select sum(r.mentors_changed)::integer from private.scheduler_runs r
+             where r.invocation_id = tests.id('expiry-2')) $$,
+  $$ values ('system', 0) $$,
+  '... by the system when the vacation ended: the next run changes nothing');
 
 ------------------------------------------------------------------------------------------------
 -- The organization's calendar: an instant just after midnight in Oslo is still yesterday in UTC
@@ -364,7 +371,7 @@ select tests.act_as_owner();
 select tests.drive('resume-1', array['scheduled_resume'], tests.today() + 1);
 
 select results_eq(
-  $$ select s.status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, l.note
+  $$ select s.status::text, l.to_status::text, l.actor_role::text, l.actor_user_id, tests.note_of(l.peer_mentor_id, l.version) as note
      from public.peer_mentor_status s, tests.last_log('r_due') l
      where s.peer_mentor_id = tests.id('r_due') $$,
   format($$ values ('active', 'active', 'system', null::uuid, 'Scheduled resume: expected end %s has passed') $$, tests.today()),
@@ -374,7 +381,7 @@ select is((tests.status_of('r_open')).status, 'paused', 'no expected end: still 
 select is((tests.status_of('r_expired')).status, 'paused',
   'a certification_expired pause whose expected end passed stays while the certification is expired');
 select results_eq(
-  $$ select s.status::text, l.note from public.peer_mentor_status s, tests.last_log('r_renewed') l
+  $$ select s.status::text, tests.note_of(l.peer_mentor_id, l.version) as note from public.peer_mentor_status s, tests.last_log('r_renewed') l
      where s.peer_mentor_id = tests.id('r_renewed') $$,
   format($$ values ('active', 'Certification renewed: valid until %s') $$, tests.today() + 365),
   'a certification_expired pause ends when the certification has been renewed');

@@ -1,4 +1,9 @@
-import { CircuitOpenError, DynamicsClientError, ThrottledError } from '../../errors.js';
+import {
+  AccessDeniedError,
+  CircuitOpenError,
+  DynamicsClientError,
+  ThrottledError,
+} from '../../errors.js';
 import { type BackoffPolicy, jitteredBackoff } from '../../resilience/backoff.js';
 import type { CircuitBreaker } from '../../resilience/circuit-breaker.js';
 import type { Clock } from '../../resilience/clock.js';
@@ -27,6 +32,8 @@ export interface WebApiTransportOptions {
   retryBackoff: BackoffPolicy;
   /** How long one call may wait out Retry-After in total before it gives up (ThrottledError). */
   maxThrottleWaitMs: number;
+  /** How long the caller should hold off after the portal refused our credentials. */
+  refusalPauseMs: number;
   fetch: typeof fetch;
 }
 
@@ -57,7 +64,7 @@ const ODATA_HEADERS = {
 } as const;
 
 const TRANSIENT_STATUSES = new Set([408, 500, 502, 503, 504]);
-/** The portal refused our credentials: a configuration problem, not this request's fault. */
+/** The portal refused our credentials or permissions: nobody's request would pass. */
 const CREDENTIAL_STATUSES = new Set([401, 403]);
 
 type Attempt =
@@ -141,6 +148,9 @@ export class WebApiTransport {
 
       const { response } = attempt;
       const { status } = response;
+      // Dataverse's recommended degree of parallelism for this environment.
+      const dopHint = Number(response.headers.get('x-ms-dop-hint'));
+      if (dopHint > 0) this.#options.limit.hint(dopHint);
       if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
         breaker.recordSuccess();
         return response;
@@ -159,6 +169,19 @@ export class WebApiTransport {
         forceTokenRefresh = true;
         tokenRefreshed = true;
         continue;
+      }
+      if (CREDENTIAL_STATUSES.has(status)) {
+        // Every other event would meet the same answer: hold off everyone, alert an operator.
+        breaker.recordNeutral();
+        const { code, message } = responseFailure(request, response);
+        throw new AccessDeniedError({
+          adapter: ADAPTER_NAME,
+          call,
+          status,
+          code,
+          message: `${message} (refused with a fresh token: check the app registration and the application user's security role)`,
+          retryAfterMs: this.#options.refusalPauseMs,
+        });
       }
       const failure = errorFromResponse(call, request, response);
       if (TRANSIENT_STATUSES.has(status)) {
@@ -275,26 +298,34 @@ function odataError(body: unknown): { code?: string; message?: string } {
   };
 }
 
-function errorFromResponse(
-  call: string,
-  request: WebApiRequest,
+/** What the portal said about a failed request: its code and a one-line account. */
+export function responseFailure(
+  request: Pick<WebApiRequest, 'method' | 'path'>,
   response: WebApiResponse,
-): DynamicsClientError {
+): { code: string | undefined; message: string } {
   const { code, message } = odataError(response.body);
   const detail =
     message ??
     (response.unreadableBody !== undefined
       ? `unreadable error body: ${JSON.stringify(response.unreadableBody)}`
       : 'no error body');
-  const transient =
-    TRANSIENT_STATUSES.has(response.status) || CREDENTIAL_STATUSES.has(response.status);
+  return {
+    code,
+    message: `HTTP ${response.status}${code ? ` (${code})` : ''} on ${request.method} ${request.path}: ${detail}`,
+  };
+}
+
+function errorFromResponse(
+  call: string,
+  request: WebApiRequest,
+  response: WebApiResponse,
+): DynamicsClientError {
   return new DynamicsClientError({
-    kind: transient ? 'transient' : 'permanent',
+    kind: TRANSIENT_STATUSES.has(response.status) ? 'transient' : 'permanent',
     adapter: ADAPTER_NAME,
     call,
     status: response.status,
-    code,
-    message: `HTTP ${response.status}${code ? ` (${code})` : ''} on ${request.method} ${request.path}: ${detail}`,
+    ...responseFailure(request, response),
   });
 }
 

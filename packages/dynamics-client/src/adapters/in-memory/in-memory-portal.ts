@@ -1,4 +1,4 @@
-import type { DynamicsClientError } from '../../errors.js';
+import { DivergenceError, DynamicsClientError } from '../../errors.js';
 import type {
   DynamicsPortalClient,
   HealthReport,
@@ -7,20 +7,32 @@ import type {
   PushOutcome,
 } from '../../portal-client.js';
 
-/** A mentor's record as the portal holds it. */
+/** A mentor's record as the portal holds it (null fields until the first status arrives). */
 export type PortalRecord = Omit<PeerMentorStatusChange, 'peerMentorId'>;
+
+export interface InMemoryPortalOptions {
+  /** Create the record of a mentor the portal has none of (default false, as the real adapter). */
+  createMissingRecords?: boolean;
+}
 
 /**
  * An in-memory stand-in for the CRM, for tests of code that uses a DynamicsPortalClient. It
- * behaves as the Dataverse adapter does against a real portal: a version the record already
- * reflects (or an older one) is acknowledged without being applied. Failures can be scripted.
+ * behaves as the Dataverse adapter does against a real portal: it updates only mentors whose
+ * record exists (`linkRecord`), a version the record already reflects (or an older one) is
+ * acknowledged without being applied, and the same version from another event is a divergence.
+ * Failures can be scripted.
  */
 export class InMemoryPortal implements DynamicsPortalClient {
   readonly adapter = 'in-memory';
-  readonly #records = new Map<string, PortalRecord>();
+  readonly #records = new Map<string, PortalRecord | null>();
   readonly #applied = new Map<string, number[]>();
   readonly #failures: Array<{ peerMentorId?: string; error: () => DynamicsClientError }> = [];
+  readonly #createMissing: boolean;
   #pushes = 0;
+
+  constructor(options: InMemoryPortalOptions = {}) {
+    this.#createMissing = options.createMissingRecords ?? false;
+  }
 
   async pushStatusChange(
     change: PeerMentorStatusChange,
@@ -36,15 +48,37 @@ export class InMemoryPortal implements DynamicsPortalClient {
       throw entry!.error();
     }
     const { peerMentorId, ...record } = change;
+    if (!this.#records.has(peerMentorId) && !this.#createMissing) {
+      throw new DynamicsClientError({
+        kind: 'permanent',
+        adapter: this.adapter,
+        call: 'pushStatusChange',
+        status: 404,
+        message: `not linked or deleted: no record for peer mentor ${peerMentorId}; nothing was created`,
+      });
+    }
     const current = this.#records.get(peerMentorId);
-    if (current && current.version >= change.version) return { outcome: 'delivered' };
+    if (current && current.version > change.version) return this.#delivered(peerMentorId);
+    if (current && current.version === change.version) {
+      if (current.eventId === change.eventId) return this.#delivered(peerMentorId);
+      throw new DivergenceError({
+        adapter: this.adapter,
+        call: 'pushStatusChange',
+        message: `diverged: peer mentor ${peerMentorId} holds version ${change.version} from event ${current.eventId}, not ${change.eventId}`,
+      });
+    }
     this.#records.set(peerMentorId, record);
     this.#applied.set(peerMentorId, [...(this.#applied.get(peerMentorId) ?? []), change.version]);
-    return { outcome: 'delivered' };
+    return this.#delivered(peerMentorId);
   }
 
   async checkHealth(): Promise<HealthReport> {
     return { adapter: this.adapter, status: 'ok' };
+  }
+
+  /** The CRM has a record for the mentor (linked by an operator), with no status yet. */
+  linkRecord(peerMentorId: string): void {
+    if (!this.#records.has(peerMentorId)) this.#records.set(peerMentorId, null);
   }
 
   /** The next push (for one mentor, or any) throws this error instead of being applied. */
@@ -53,7 +87,7 @@ export class InMemoryPortal implements DynamicsPortalClient {
   }
 
   record(peerMentorId: string): PortalRecord | undefined {
-    return this.#records.get(peerMentorId);
+    return this.#records.get(peerMentorId) ?? undefined;
   }
 
   /** The versions that changed the mentor's record, in the order they did. */
@@ -64,5 +98,9 @@ export class InMemoryPortal implements DynamicsPortalClient {
   /** Every push received, applied or not. */
   get pushCount(): number {
     return this.#pushes;
+  }
+
+  #delivered(peerMentorId: string): PushOutcome {
+    return { outcome: 'delivered', etag: `W/"${this.appliedVersions(peerMentorId).length}"` };
   }
 }

@@ -39,6 +39,7 @@ export function createDispatcher(
     maxAttempts: settings.maxAttempts,
     retryBackoff: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
     idleDelayMs: settings.idleDelayMs,
+    pace: settings.pace,
   });
 }
 

@@ -1,14 +1,22 @@
 import {
   type BackoffPolicy,
   type Clock,
+  DivergenceError,
   type DynamicsPortalClient,
   isBackPressure,
   isDynamicsClientError,
   jitteredBackoff,
   type Logger,
+  needsOperator,
   systemClock,
+  ThrottledError,
 } from '@peer-mentor/dynamics-client';
-import { type ClaimedEvent, type OutboxStore, toStatusChange } from './outbox-store.js';
+import {
+  type ClaimedEvent,
+  type OutboxStore,
+  type SendPace,
+  toStatusChange,
+} from './outbox-store.js';
 
 export interface DispatcherOptions {
   store: OutboxStore;
@@ -26,6 +34,13 @@ export interface DispatcherOptions {
   retryBackoff?: BackoffPolicy;
   /** Watch mode: pause between rounds when nothing is due (default 2 s). */
   idleDelayMs?: number;
+  /**
+   * The request pace shared by every dispatcher process through the database; each push
+   * takes one permit. Unset: no pacing (a portal without service protection limits).
+   */
+  pace?: SendPace;
+  /** A wait for a permit longer than this pauses the round instead (default 1 s). */
+  maxPermitWaitMs?: number;
   clock?: Clock;
   random?: () => number;
 }
@@ -44,6 +59,8 @@ export interface DispatchSummary {
   skipped: number;
   /** Settled too late: the lease had run out and another dispatcher had the event. */
   lostLeases: number;
+  /** The CRM holds the event's version from another event: parked and alerted (also in `parked`). */
+  diverged: number;
 }
 
 const emptySummary = (): DispatchSummary => ({
@@ -54,6 +71,7 @@ const emptySummary = (): DispatchSummary => ({
   deferred: 0,
   skipped: 0,
   lostLeases: 0,
+  diverged: 0,
 });
 
 export function addSummaries(total: DispatchSummary, round: DispatchSummary): DispatchSummary {
@@ -63,16 +81,32 @@ export function addSummaries(total: DispatchSummary, round: DispatchSummary): Di
   return sum;
 }
 
+/** The portal's environment does not match the configuration: nothing is sent until fixed. */
+export class PortalMisconfiguredError extends Error {
+  readonly problems: string[];
+
+  constructor(detail: string, problems: string[]) {
+    super(`outbox dispatch stopped before sending anything: ${detail}`);
+    this.name = 'PortalMisconfiguredError';
+    this.problems = problems;
+  }
+}
+
 /**
- * Sends the outbox to the CRM. Each round claims due events (at most one per mentor, always
- * that mentor's oldest undelivered version, so version n+1 never goes before n) and sends up to
- * `concurrency` at once; as events settle, the next ones are claimed, until nothing is due.
- * Any number of dispatchers may run at once: claims skip rows another one holds.
+ * Sends the outbox to the CRM. Before the first send it checks the portal's health: an
+ * environment that does not match the mapping stops it (PortalMisconfiguredError). Each round
+ * claims due events (per mentor only the newest unsent version, never while an older one is in
+ * flight; the database supersedes the older ones) and sends up to `concurrency` at once, each
+ * with the ETag kept from the mentor's last delivery and, with `pace`, a permit from the rate
+ * all dispatcher processes share; as events settle, the next ones are claimed, until nothing
+ * is due. Any number of dispatchers may run at once: claims skip rows another one holds.
  *
- * Outcomes: delivered → marked; permanent error or `maxAttempts` reached → parked (later
- * events of that mentor wait behind it, other mentors flow); other errors → retried after a
- * jittered, doubling delay; throttled or circuit open → given back unsent and the dispatcher
- * pauses for the time the portal asked; sync switched off → given back unsent, untouched.
+ * Outcomes: delivered → marked, the record's ETag kept; permanent error, divergence or
+ * `maxAttempts` reached → parked (a newer version of that mentor supersedes it, other mentors
+ * flow); other errors → retried after a jittered, doubling delay; throttled, circuit open,
+ * credentials refused or a configuration error → given back unsent and every send pauses for
+ * the time asked (throttling also slows the shared pace; refusals alert an operator); sync
+ * switched off → given back unsent, untouched.
  */
 export class OutboxDispatcher {
   readonly #store: OutboxStore;
@@ -86,6 +120,13 @@ export class OutboxDispatcher {
   readonly #idleDelayMs: number;
   readonly #clock: Clock;
   readonly #random: () => number;
+  readonly #pace: SendPace | undefined;
+  readonly #maxPermitWaitMs: number;
+  /** Permits taken from the shared pace and not used yet. */
+  #permits = 0;
+  #refilling: Promise<number> | undefined;
+  /** The portal's health was checked and it matches the configuration. */
+  #verified = false;
   #pausedUntil = 0;
   /** Why the dispatcher paused, kept with events it gives back (none for sync switched off). */
   #pauseNote: string | undefined;
@@ -102,6 +143,8 @@ export class OutboxDispatcher {
     this.#idleDelayMs = options.idleDelayMs ?? 2_000;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#pace = options.pace;
+    this.#maxPermitWaitMs = options.maxPermitWaitMs ?? 1_000;
   }
 
   /** Milliseconds until the dispatcher sends again after back-pressure (0: not paused). */
@@ -115,6 +158,7 @@ export class OutboxDispatcher {
    * claimed events not yet started are given back.
    */
   async runOnce(signal?: AbortSignal): Promise<DispatchSummary> {
+    await this.#verifyPortal(signal);
     const summary = emptySummary();
     const queue: ClaimedEvent[] = [];
     let sending = 0;
@@ -161,6 +205,13 @@ export class OutboxDispatcher {
       try {
         while (!stopped()) {
           const event = queue.shift();
+          if (event && !(await this.#permit(signal))) {
+            // The shared pace has nothing for a while: give the event back with the rest, and
+            // wake the workers waiting for work so they see the round is over.
+            queue.unshift(event);
+            wakeWaiters();
+            continue;
+          }
           if (event) {
             // Took the last claimed event: claim the next batch while this one is being sent.
             if (queue.length === 0) prefetch();
@@ -226,6 +277,11 @@ export class OutboxDispatcher {
         total = addSummaries(total, round);
         onRound?.(round);
       } catch (error) {
+        if (error instanceof PortalMisconfiguredError) {
+          // An operator must fix the environment or the mapping; retrying changes nothing.
+          this.#logger.error(error.message, { problems: error.problems });
+          return total;
+        }
         this.#logger.error('outbox dispatch round failed', { error: describe(error) });
       }
       try {
@@ -254,10 +310,16 @@ export class OutboxDispatcher {
     // Half the lease: the send is abandoned well before another dispatcher may take the event.
     const deadline = AbortSignal.timeout((this.#leaseSeconds * 1000) / 2);
     try {
-      const result = await this.#client.pushStatusChange(change, { signal: deadline });
+      const result = await this.#client.pushStatusChange(change, {
+        signal: deadline,
+        etag: event.crmEtag ?? undefined,
+      });
       if (result.outcome === 'delivered') {
         summary.delivered += 1;
-        return () => this.#settle(summary, 'markDelivered', () => this.#store.markDelivered(event));
+        return () =>
+          this.#settle(summary, 'markDelivered', () =>
+            this.#store.markDelivered(event, result.etag),
+          );
       }
       // Sync is switched off: keep the event exactly as it was, and stop sending for now.
       summary.skipped += 1;
@@ -280,9 +342,27 @@ export class OutboxDispatcher {
     if (isBackPressure(error)) {
       summary.deferred += 1;
       const waitMs = error.retryAfterMs;
+      const throttled = error instanceof ThrottledError;
+      if (!throttled && needsOperator(error) && this.pausedForMs === 0) {
+        // Every event would meet the same refusal: stop sending and alert, once per pause.
+        this.#logger.error('outbox dispatch paused: an operator must act', {
+          ...context,
+          pausedForMs: waitMs,
+        });
+      }
       this.#pause(waitMs, `not sent, the portal asked to wait: ${message}`);
-      return () =>
-        this.#settle(summary, 'release', () => this.#store.release(event, waitMs, message));
+      const pace = throttled ? this.#pace : undefined;
+      return async () => {
+        // Every process slows down, not only this one.
+        if (pace) await this.#slowDown(waitMs, pace);
+        await this.#settle(summary, 'release', () => this.#store.release(event, waitMs, message));
+      };
+    }
+    if (error instanceof DivergenceError) {
+      summary.parked += 1;
+      summary.diverged += 1;
+      this.#logger.error('outbox and CRM have diverged: event parked', context);
+      return () => this.#settle(summary, 'park', () => this.#store.park(event, message));
     }
     const permanent = isDynamicsClientError(error) && error.kind === 'permanent';
     if (permanent || event.attempts >= this.#maxAttempts) {
@@ -315,6 +395,59 @@ export class OutboxDispatcher {
         settle: what,
         error: describe(error),
       });
+    }
+  }
+
+  /** Checks once that the portal matches the configuration; a mismatch stops everything. */
+  async #verifyPortal(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#verified) return;
+    const report = await this.#client.checkHealth({ signal });
+    if (report.status === 'misconfigured') {
+      throw new PortalMisconfiguredError(
+        report.detail ?? 'the portal does not match the configuration',
+        report.problems ?? [],
+      );
+    }
+    // Unavailable: the sends will meet the outage and back off; check again next round.
+    this.#verified = report.status !== 'unavailable';
+  }
+
+  /**
+   * A permit from the shared pace for one push; false when the next one is further away than
+   * `maxPermitWaitMs` (the dispatcher then pauses for that long).
+   */
+  async #permit(signal: AbortSignal | undefined): Promise<boolean> {
+    const pace = this.#pace;
+    if (!pace) return true;
+    while (this.#permits === 0) {
+      // Several batches' worth per round trip: fewer trips, and the bucket grants no more
+      // than it holds.
+      this.#refilling ??= this.#store
+        .takePermits(Math.min(this.#batchSize * 4, 1000), pace)
+        .then(({ granted, waitMs }) => {
+          this.#permits += granted;
+          return waitMs;
+        })
+        .finally(() => {
+          this.#refilling = undefined;
+        });
+      const waitMs = await this.#refilling;
+      if (this.#permits > 0) break;
+      if (waitMs > this.#maxPermitWaitMs) {
+        this.#pause(waitMs, `not sent: pacing within the service protection limits`);
+        return false;
+      }
+      await this.#clock.sleep(waitMs, signal);
+    }
+    this.#permits -= 1;
+    return true;
+  }
+
+  async #slowDown(retryAfterMs: number, pace: SendPace): Promise<void> {
+    try {
+      await this.#store.slowDown(retryAfterMs, pace);
+    } catch (error) {
+      this.#logger.error('could not slow the shared pace down', { error: describe(error) });
     }
   }
 

@@ -14,6 +14,18 @@ export interface ClaimedEvent {
   claimToken: string;
   /** The event's payload as the transition wrote it. */
   payload: unknown;
+  /** The ETag of the mentor's CRM record after the last delivery, if one is kept. */
+  crmEtag: string | null;
+}
+
+/** The shared request pace (see private.take_dynamics_send_permits). */
+export interface SendPace {
+  /** Requests per second, every dispatcher process together. */
+  maxRatePerSecond: number;
+  /** Requests that may start at once after a quiet period. */
+  burst: number;
+  /** Seconds for the rate to climb back to its maximum after a 429. */
+  rampSeconds: number;
 }
 
 /**
@@ -24,11 +36,16 @@ export interface ClaimedEvent {
  */
 export interface OutboxStore {
   claim(limit: number, leaseSeconds: number): Promise<ClaimedEvent[]>;
-  markDelivered(event: ClaimedEvent): Promise<boolean>;
+  /** Marks the event delivered and keeps the CRM record's ETag the push returned. */
+  markDelivered(event: ClaimedEvent, crmEtag?: string): Promise<boolean>;
   retryLater(event: ClaimedEvent, delayMs: number, error: string): Promise<boolean>;
   /** Gives the claim back without counting the attempt (nothing was sent). */
   release(event: ClaimedEvent, delayMs: number, note?: string): Promise<boolean>;
   park(event: ClaimedEvent, error: string): Promise<boolean>;
+  /** Takes up to `wanted` request permits from the pace all dispatcher processes share. */
+  takePermits(wanted: number, pace: SendPace): Promise<{ granted: number; waitMs: number }>;
+  /** The portal throttled us: every process slows down and waits out `retryAfterMs`. */
+  slowDown(retryAfterMs: number, pace: SendPace): Promise<void>;
 }
 
 interface ClaimRow {
@@ -38,6 +55,7 @@ interface ClaimRow {
   attempts: number;
   claim_token: string;
   payload: unknown;
+  crm_etag: string | null;
 }
 
 export function createOutboxStore(pool: pg.Pool, claimant: string): OutboxStore {
@@ -51,7 +69,7 @@ export function createOutboxStore(pool: pg.Pool, claimant: string): OutboxStore 
     async claim(limit, leaseSeconds) {
       const { rows } = await withCaller(pool, serviceRoleClaims, (client) =>
         client.query<ClaimRow>(
-          `select event_id, peer_mentor_id, status_version, attempts, claim_token, payload
+          `select event_id, peer_mentor_id, status_version, attempts, claim_token, payload, crm_etag
            from private.claim_status_changes($1, $2, $3)`,
           [claimant, limit, leaseSeconds],
         ),
@@ -63,12 +81,14 @@ export function createOutboxStore(pool: pg.Pool, claimant: string): OutboxStore 
         attempts: row.attempts,
         claimToken: row.claim_token,
         payload: row.payload,
+        crmEtag: row.crm_etag,
       }));
     },
-    markDelivered: (event) =>
-      settle('select private.mark_status_change_delivered($1, $2) as settled', [
+    markDelivered: (event, crmEtag) =>
+      settle('select private.mark_status_change_delivered($1, $2, $3) as settled', [
         event.eventId,
         event.claimToken,
+        crmEtag ?? null,
       ]),
     retryLater: (event, delayMs, error) =>
       settle('select private.retry_status_change_later($1, $2, $3, $4) as settled', [
@@ -90,6 +110,23 @@ export function createOutboxStore(pool: pg.Pool, claimant: string): OutboxStore 
         event.claimToken,
         error,
       ]),
+    async takePermits(wanted, pace) {
+      const { rows } = await withCaller(pool, serviceRoleClaims, (client) =>
+        client.query<{ granted: number; wait_ms: number }>(
+          'select granted, wait_ms from private.take_dynamics_send_permits($1, $2, $3, $4)',
+          [wanted, pace.maxRatePerSecond, pace.burst, pace.rampSeconds],
+        ),
+      );
+      return { granted: rows[0]?.granted ?? 0, waitMs: rows[0]?.wait_ms ?? 0 };
+    },
+    async slowDown(retryAfterMs, pace) {
+      await withCaller(pool, serviceRoleClaims, (client) =>
+        client.query('select private.slow_dynamics_sends($1, $2)', [
+          Math.min(Math.round(retryAfterMs), 86_400_000),
+          pace.maxRatePerSecond,
+        ]),
+      );
+    },
   };
 }
 

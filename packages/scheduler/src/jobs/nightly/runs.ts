@@ -6,7 +6,10 @@ export interface RunSummaryRow {
   job: string;
   organization: string;
   runDate: string;
+  /** The latest host that drove the run. */
   host: string;
+  /** Every host that drove it, in the order they came (two hosts on one night show here). */
+  hosts: string;
   startedAt: string;
   finishedAt: string | null;
   outcome: string;
@@ -28,6 +31,7 @@ export async function listRecentRuns(pool: pg.Pool, limit = 20): Promise<RunSumm
   const { rows } = await pool.query<RunSummaryRow>(
     `select r.id::text as id, r.job, coalesce(o.name, 'all organizations') as organization,
             r.run_date::text as "runDate", r.host,
+            array_to_string(r.hosts, ', ') as hosts,
             to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "startedAt",
             to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "finishedAt",
             coalesce(r.outcome, 'running') as outcome, r.batches, r.examined,
