@@ -1,6 +1,7 @@
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import apiPackage from '../package.json' with { type: 'json' };
 import {
   createTestApp,
   ids,
@@ -171,7 +172,10 @@ describe('limits', () => {
 
 describe('health', () => {
   it('is live and ready with a database, live and not ready without one', async () => {
-    expect(await (await t.app.request('/healthz')).json()).toEqual({ status: 'ok' });
+    expect(await (await t.app.request('/healthz')).json()).toEqual({
+      status: 'ok',
+      version: apiPackage.version,
+    });
     expect((await t.app.request('/readyz')).status).toBe(200);
     const orphan = app({}, 'postgresql://postgres@127.0.0.1:9/nowhere');
     expect((await orphan.app.request('/healthz')).status).toBe(200);

@@ -10,6 +10,7 @@ import { createAuthPool } from './features/auth-routes/index.js';
 import { createLogger } from './logging/logger.js';
 import { createApiPool } from './pool.js';
 import { listen } from './server.js';
+import { apiVersion } from './version.js';
 
 const env = readApiEnv();
 const logger = createLogger(env.LOG_LEVEL);
@@ -27,7 +28,7 @@ const app = createApp({
   ...(authRoutes && authPool ? { auth: { pool: authPool, config: authRoutes.config } } : {}),
 });
 const server = await listen(app, { host: env.API_HOST, port: env.API_PORT });
-logger.info({ url: server.url }, 'listening');
+logger.info({ url: server.url, version: apiVersion }, 'listening');
 
 let stopping = false;
 async function stop(signal: string) {

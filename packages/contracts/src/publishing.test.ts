@@ -39,11 +39,11 @@ describe('publishing', () => {
     expect(readJson(path.join(repoRoot, 'package.json')).private).toBe(true);
   });
 
-  it('leaves private packages unversioned and publishes contracts publicly', () => {
+  it('versions and tags private packages without publishing them, and publishes contracts publicly', () => {
     const config = readJson(path.join(repoRoot, '.changeset', 'config.json'));
     expect(config).toMatchObject({
       access: 'public',
-      privatePackages: { version: false, tag: false },
+      privatePackages: { version: true, tag: true },
     });
   });
 });

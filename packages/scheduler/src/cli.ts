@@ -32,6 +32,7 @@ import {
   type NightlyJob,
   nightlyJobs,
 } from './jobs/nightly/index.js';
+import { schedulerVersion } from './version.js';
 
 /** Each command's usage: its synopsis and what it does. `--help` prints it and exits 0. */
 const commandUsage: Record<string, string> = {
@@ -174,8 +175,11 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'serve' && subcommand === undefined) {
+    // Listen before starting: a SIGTERM right after start still stops the service gracefully.
+    const signalled = waitForSignal();
+    jsonLineLogger.info('scheduler service starting', { version: schedulerVersion });
     const service = startSchedulerService({ env, logger: jsonLineLogger });
-    const signal = await waitForSignal();
+    const signal = await signalled;
     jsonLineLogger.info('scheduler service stopping', { signal });
     await service.stop();
     return 0;

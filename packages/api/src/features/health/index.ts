@@ -1,8 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type pg from 'pg';
 import type { AppEnv } from '../../app-env.js';
+import { apiVersion } from '../../version.js';
 
 const Status = z.object({ status: z.enum(['ok', 'unavailable']) });
+const Live = Status.extend({ version: z.string().openapi({ example: '0.1.0' }) });
 
 const healthz = createRoute({
   method: 'get',
@@ -10,7 +12,10 @@ const healthz = createRoute({
   tags: ['operations'],
   summary: 'The process is up',
   responses: {
-    200: { description: 'Serving', content: { 'application/json': { schema: Status } } },
+    200: {
+      description: 'Serving, and which release',
+      content: { 'application/json': { schema: Live } },
+    },
   },
 });
 
@@ -38,7 +43,7 @@ export interface HealthFeatureDeps {
 export function healthFeature(deps: HealthFeatureDeps): OpenAPIHono<AppEnv> {
   const timeoutMs = deps.readinessTimeoutMs ?? 2_000;
   const app = new OpenAPIHono<AppEnv>();
-  app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(healthz, (c) => c.json({ status: 'ok' as const, version: apiVersion }, 200));
   app.openapi(readyz, async (c) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -1,0 +1,198 @@
+/**
+ * The nightly Edge Function's deploy artifact (`pnpm --filter @peer-mentor/scheduler
+ * bundle:edge`): a Supabase project directory whose config.toml points `supabase functions
+ * deploy nightly` at one bundled module. Copied alone into an empty directory and served by the
+ * real Deno runtime with no node_modules and an unreachable npm registry, the bundle starts and
+ * refuses a call without the service key, as the function does.
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import schedulerPackage from '../../../packages/scheduler/package.json' with { type: 'json' };
+// The scheduler's own lookup of the pinned Deno binary (npm package deno).
+import { denoBinary } from '../../../packages/scheduler/src/hosts/edge-function/serve-locally.js';
+import { isolate } from '../src/testing.js';
+
+const PROJECT_REF = 'abcdefghijklmnopqrst';
+const supabaseCli = join(import.meta.dirname, '../../../packages/db/node_modules/.bin/supabase');
+
+let outDir: string;
+let copy: ReturnType<typeof isolate>;
+
+beforeAll(() => {
+  outDir = mkdtempSync(join(tmpdir(), 'pm-edge-bundle-'));
+  const built = spawnSync(
+    'pnpm',
+    ['--filter', '@peer-mentor/scheduler', 'run', 'bundle:edge', '--out', outDir],
+    { encoding: 'utf8' },
+  );
+  if (built.status !== 0) throw new Error(`bundle:edge failed:\n${built.stderr}${built.stdout}`);
+  copy = isolate(outDir);
+}, 180_000);
+
+afterAll(() => {
+  copy?.remove();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('the nightly Edge Function bundle', () => {
+  it('is a project directory that deploys the bundled module as `nightly`', () => {
+    const config = readFileSync(join(copy.dir, 'supabase/config.toml'), 'utf8');
+    expect(config).toContain('[functions.nightly]');
+    expect(config).toContain('entrypoint = "./functions/nightly/index.js"');
+    expect(config).toContain('verify_jwt = false');
+    const entry = readFileSync(join(copy.dir, 'supabase/functions/nightly/index.js'), 'utf8');
+    expect(entry.split('\n')[0]).toBe(
+      `// @peer-mentor/scheduler@${schedulerPackage.version}: the nightly Edge Function, bundled.`,
+    );
+    // pg and the job code are inside: nothing is left to fetch at deploy or run time.
+    expect(entry).not.toMatch(/from\s+["'](npm:|\.\.?\/)/);
+  });
+
+  it('runs under Deno with nothing else and refuses a call without the service key', async () => {
+    const denoDir = mkdtempSync(join(tmpdir(), 'pm-edge-deno-'));
+    const child = spawn(
+      denoBinary(),
+      ['run', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'index.js'],
+      {
+        cwd: join(copy.dir, 'supabase/functions/nightly'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env.PATH ?? '',
+          DENO_DIR: denoDir,
+          DENO_NO_UPDATE_CHECK: '1',
+          NO_COLOR: '1',
+          NPM_CONFIG_REGISTRY: 'http://127.0.0.1:9/',
+          SUPABASE_DB_URL: 'postgresql://postgres@127.0.0.1:9/postgres',
+          SUPABASE_SERVICE_ROLE_KEY: 'legacy-service-role-key-for-tests',
+          NIGHTLY_HOSTNAME: '127.0.0.1',
+          NIGHTLY_PORT: '0',
+        },
+      },
+    );
+    try {
+      let output = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not listening:\n${output}`)), 30_000);
+        const take = (chunk: Buffer) => {
+          output += chunk.toString();
+          const listening = /"message":"listening","hostname":"127\.0\.0\.1","port":(\d+)/.exec(
+            output,
+          );
+          if (listening) {
+            clearTimeout(timer);
+            resolve(Number(listening[1]));
+          }
+        };
+        child.stdout.on('data', take);
+        child.stderr.on('data', take);
+        child.once('exit', (code) => reject(new Error(`deno exited with ${code}:\n${output}`)));
+      });
+      const refused = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' });
+      expect(refused.status).toBe(401);
+      await refused.body?.cancel();
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(denoDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deploying the bundle (real Supabase CLI)', () => {
+  it('sends the one bundled module as the entry point, with the JWT check off', async () => {
+    const deploys: { slug: string | null; metadata: Record<string, unknown>; files: string[] }[] =
+      [];
+    // A stand-in for the Management API: the CLI's custom profile points it here.
+    const api = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+        response.setHeader('content-type', 'application/json');
+        if (request.method === 'POST' && url.pathname.endsWith('/functions/deploy')) {
+          const boundary = /boundary=(.+)$/.exec(request.headers['content-type'] ?? '')?.[1];
+          const parts = body.split(`--${boundary}`).slice(1, -1);
+          const metadata = parts.find((part) => part.includes('name="metadata"')) ?? '';
+          deploys.push({
+            slug: url.searchParams.get('slug'),
+            metadata: JSON.parse(
+              metadata.slice(metadata.indexOf('{'), metadata.lastIndexOf('}') + 1),
+            ),
+            files: parts.flatMap((part) => /filename="([^"]+)"/.exec(part)?.[1] ?? []),
+          });
+          response.statusCode = 201;
+          response.end(
+            JSON.stringify({
+              id: 'f1',
+              slug: 'nightly',
+              name: 'nightly',
+              status: 'ACTIVE',
+              version: 1,
+            }),
+          );
+          return;
+        }
+        response.end(JSON.stringify({ id: PROJECT_REF, ref: PROJECT_REF, name: 'peer-mentor' }));
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const profileDir = mkdtempSync(join(tmpdir(), 'pm-cli-profile-'));
+    try {
+      const { port } = api.address() as AddressInfo;
+      writeFileSync(
+        join(profileDir, 'profile.yaml'),
+        `name: local-management-api\napi_url: http://127.0.0.1:${port}\ndashboard_url: http://127.0.0.1:${port}/dashboard\nproject_host: supabase.test\n`,
+      );
+      const result = await new Promise<{ code: number; output: string }>((resolve) => {
+        execFile(
+          supabaseCli,
+          [
+            '--profile',
+            join(profileDir, 'profile.yaml'),
+            '--workdir',
+            copy.dir,
+            'functions',
+            'deploy',
+            'nightly',
+            '--use-api',
+            '--project-ref',
+            PROJECT_REF,
+          ],
+          {
+            timeout: 90_000,
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: profileDir,
+              SUPABASE_ACCESS_TOKEN: `sbp_${'0'.repeat(40)}`,
+              DO_NOT_TRACK: '1',
+              SUPABASE_TELEMETRY_DISABLED: '1',
+            },
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+        );
+      });
+      expect(result.code, result.output).toBe(0);
+      expect(deploys).toEqual([
+        {
+          slug: 'nightly',
+          metadata: expect.objectContaining({
+            name: 'nightly',
+            entrypoint_path: 'supabase/functions/nightly/index.js',
+            verify_jwt: false,
+          }),
+          files: ['supabase/functions/nightly/index.js'],
+        },
+      ]);
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+      rmSync(profileDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
