@@ -10,13 +10,15 @@
  *      Auth's sign-in routes (/auth/v1) so supabase.auth.signInWithPassword works;
  *   5. the scheduler's long-running host (@peer-mentor/scheduler): the nightly jobs on their
  *      croner schedule and the outbox dispatcher (Dynamics sync off unless DYNAMICS_* say so);
- *   6. the URL, the anon key, demo users with their passwords and ready-to-use tokens, and a
+ *   6. the web console (apps/admin, built once if needed) on its own origin, 127.0.0.1:54329;
+ *   7. the URLs, the anon key, demo users with their passwords and ready-to-use tokens, and a
  *      supabase-js example.
  *
  * Ctrl-C stops the scheduler (a batch in flight commits), the API (requests in flight finish),
  * then PostgreSQL, and exits 0. The data stays for the next start unless --reset.
  *
  * Flags: --port <n> (API, default 54321), --db-port <n> (embedded PostgreSQL, default 54322),
+ * --console-port <n> (web console, default 54329),
  * --data-dir <dir> (default <repo>/.local; as root, when the postgres user cannot reach it, the
  * database goes to /var/tmp/peer-mentor-<clone>/postgres), --reset.
  */
@@ -47,6 +49,7 @@ import {
 } from '@peer-mentor/db';
 import { readSchedulerEnv, startSchedulerService } from '@peer-mentor/scheduler';
 import { localAuthRoutes } from './auth.js';
+import { serveConsole } from './console.js';
 import { readLocalStackEnv } from './env.js';
 import { onInterrupt } from './interrupt.js';
 import { localAuthenticatorPassword, localJwtSecret } from './secret.js';
@@ -60,6 +63,7 @@ const { values: flags } = parseArgs({
   options: {
     port: { type: 'string', default: '54321' },
     'db-port': { type: 'string', default: '54322' },
+    'console-port': { type: 'string', default: '54329' },
     'data-dir': { type: 'string' },
     reset: { type: 'boolean', default: false },
   },
@@ -175,7 +179,25 @@ async function main() {
   });
   stops.push({ name: 'the scheduler', stop: () => scheduler.stop() });
 
-  await printBanner(api.url, databaseUrl, secret);
+  const anonKey = await signApiKey(secret, 'anon');
+  let consoleServer: RunningServer;
+  const consolePort = port('console-port', flags['console-port']);
+  try {
+    consoleServer = await serveConsole({
+      repoRoot,
+      port: consolePort,
+      supabaseUrl: api.url,
+      anonKey,
+      say: step,
+    });
+  } catch (error) {
+    throw new Error(
+      `could not serve the web console on 127.0.0.1:${consolePort} (${(error as Error).message}); pass --console-port <n>`,
+    );
+  }
+  stops.push({ name: 'the web console', stop: () => consoleServer.close() });
+
+  await printBanner(api.url, consoleServer.url, databaseUrl, secret);
   say(
     `scheduler: nightly jobs next at ${scheduler.nextNightlyRun()?.toISOString() ?? 'never'}; ` +
       `run them now with: DATABASE_URL=${databaseUrl} pnpm scheduler run nightly`,
@@ -232,7 +254,12 @@ async function apiConnection(databaseUrl: string, dataDir: string): Promise<stri
   return authenticatorUrl(databaseUrl, password);
 }
 
-async function printBanner(apiUrl: string, databaseUrl: string, secret: string) {
+async function printBanner(
+  apiUrl: string,
+  consoleUrl: string,
+  databaseUrl: string,
+  secret: string,
+) {
   const anonKey = await signApiKey(secret, 'anon');
   const serviceKey = await signApiKey(secret, 'service_role');
   const users = demoUsers();
@@ -246,6 +273,7 @@ async function printBanner(apiUrl: string, databaseUrl: string, secret: string) 
 
   say();
   say('peer-mentor pause stack is ready');
+  say(`  web console       ${consoleUrl}   (sign in with a demo user below)`);
   say(`  API URL           ${apiUrl}`);
   say(`  RPC endpoint      ${apiUrl}/rest/v1/rpc/<function>`);
   say(`  API docs          ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`);

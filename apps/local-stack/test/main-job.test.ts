@@ -29,11 +29,13 @@ const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'pm-local-stack-')
 chmodSync(path.dirname(stateDir), 0o755);
 afterAll(() => rmSync(path.dirname(stateDir), { recursive: true, force: true }));
 
-const flagsFor = (apiPort: number, dbPort: number) => [
+const flagsFor = (apiPort: number, dbPort: number, consolePort: number) => [
   '--port',
   String(apiPort),
   '--db-port',
   String(dbPort),
+  '--console-port',
+  String(consolePort),
   '--data-dir',
   stateDir,
 ];
@@ -45,8 +47,12 @@ describe('the main job (pnpm start)', () => {
   let firstKariToken = '';
 
   it('starts PostgreSQL, migrates, loads demo data, serves the API; supabase-js works with what it prints; Ctrl-C stops it', async () => {
-    const [apiPort, dbPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const first = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort) });
+    const [apiPort, dbPort, consolePort] = [
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+    ];
+    const first = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort, consolePort) });
     await waitForOutput(first, /^ready: press Ctrl-C/m, 180_000);
     const output = first.output();
     expect(output).toContain('demo data: loaded');
@@ -65,6 +71,15 @@ describe('the main job (pnpm start)', () => {
     const url = printed(output, /API URL\s+(\S+)/);
     expect(url).toBe(`http://127.0.0.1:${apiPort}`);
     const anonKey = printed(output, /anon key\s+(\S+)/);
+    // The web console on its own origin: any route answers the app, /env.js points it here.
+    const consoleUrl = printed(output, /web console\s+(\S+)/);
+    expect(consoleUrl).toBe(`http://127.0.0.1:${consolePort}`);
+    const consolePage = await fetch(`${consoleUrl}/chapters/some-chapter`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<div id="root"></div>');
+    const consoleEnv = await (await fetch(`${consoleUrl}/env.js`)).text();
+    expect(consoleEnv).toContain(`"VITE_SUPABASE_URL":"${url}"`);
+    expect(consoleEnv).toContain(`"VITE_SUPABASE_ANON_KEY":"${anonKey}"`);
     firstKariToken = printedToken(output, 'kari.coordinator@hlf.demo');
 
     // The example the banner prints, run as printed: Kari lists Oslo's pauses.
@@ -140,11 +155,16 @@ describe('the main job (pnpm start)', () => {
     expect(first.output()).toMatch(/"component":"scheduler".*"msg":"scheduler service stopped"/);
     expect(await listening(apiPort)).toBe(false);
     expect(await listening(dbPort)).toBe(false);
+    expect(await listening(consolePort)).toBe(false);
   }, 240_000);
 
   it('keeps the data and the JWT secret for the next start', async () => {
-    const [apiPort, dbPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const second = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort) });
+    const [apiPort, dbPort, consolePort] = [
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+    ];
+    const second = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort, consolePort) });
     await waitForOutput(second, /^ready: press Ctrl-C/m, 150_000);
     const output = second.output();
     expect(output).toContain('reusing the existing cluster');
@@ -172,10 +192,14 @@ describe('the main job (pnpm start)', () => {
   }, 200_000);
 
   it('pnpm start in a terminal: Ctrl-C stops everything and exits 0, without a pnpm error', async () => {
-    const [apiPort, dbPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const [apiPort, dbPort, consolePort] = [
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+    ];
     const started = startMainJob({
       cwd: repoRoot,
-      args: flagsFor(apiPort, dbPort),
+      args: flagsFor(apiPort, dbPort, consolePort),
       how: 'terminal',
     });
     await waitForOutput(started, /^ready: press Ctrl-C/m, 150_000);
@@ -188,5 +212,6 @@ describe('the main job (pnpm start)', () => {
     expect(output).not.toMatch(/ERR_PNPM|ELIFECYCLE/);
     expect(await listening(apiPort)).toBe(false);
     expect(await listening(dbPort)).toBe(false);
+    expect(await listening(consolePort)).toBe(false);
   }, 200_000);
 });

@@ -1,0 +1,1 @@
+// Replaced at serve time with the Supabase URL and anon key (see README).

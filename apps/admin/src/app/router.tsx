@@ -1,0 +1,83 @@
+import { Alert, Loader } from '@mantine/core';
+import { PauseReasonCode } from '@peer-mentor/contracts';
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  Outlet,
+} from '@tanstack/react-router';
+import { useTranslation } from 'react-i18next';
+import { z } from 'zod';
+import { QueryState } from '../components/query-state';
+import { SignInPage, useCaller, useSession } from '../features/auth';
+import { Layout } from './layout';
+
+/** The signed-in caller, or the sign-in page; every route below renders inside it. */
+function Root() {
+  const session = useSession();
+  if (session === undefined) return <Loader m="xl" />;
+  if (session === null) return <SignInPage />;
+  return <SignedIn session={session} />;
+}
+
+function SignedIn({ session }: { session: NonNullable<ReturnType<typeof useSession>> }) {
+  const caller = useCaller(session);
+  return (
+    <Layout caller={caller.data ?? null}>
+      <QueryState query={caller}>{() => <Outlet />}</QueryState>
+    </Layout>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return <Alert role="alert">{t('errors.not_found')}</Alert>;
+}
+
+/**
+ * The roster's search params: a filtered, sorted, paged roster is a link to share. Declared
+ * here (not in the lazily loaded chapters feature) so the route validates before it loads.
+ */
+export const RosterSearch = z.object({
+  q: z.string().optional().catch(undefined),
+  status: z.enum(['active', 'paused']).optional().catch(undefined),
+  reason: PauseReasonCode.optional().catch(undefined),
+  sort: z.enum(['name', 'since', 'certification']).optional().catch(undefined),
+  page: z.number().int().min(1).optional().catch(undefined),
+});
+export type RosterSearch = z.infer<typeof RosterSearch>;
+
+export const rootRoute = createRootRoute({ component: Root });
+
+// Signed-in pages load after sign-in, so the first page's bundle stays small.
+const homeRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/',
+  component: lazyRouteComponent(() => import('./pages'), 'Home'),
+});
+
+export const chapterRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/chapters/$chapterId',
+  validateSearch: RosterSearch,
+  component: lazyRouteComponent(() => import('./pages'), 'Chapter'),
+});
+
+export const mentorRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/mentors/$mentorId',
+  component: lazyRouteComponent(() => import('./pages'), 'Mentor'),
+});
+
+export const router = createRouter({
+  routeTree: rootRoute.addChildren([homeRoute, chapterRoute, mentorRoute]),
+  defaultNotFoundComponent: NotFound,
+  defaultPendingComponent: () => <Loader m="xl" />,
+});
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}

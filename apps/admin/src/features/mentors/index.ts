@@ -1,0 +1,1 @@
+export { MentorPage, type MentorStatus, mentorKeys, ownMentorIdQuery } from './mentor-page';
