@@ -24,6 +24,9 @@ export async function serveConsole(options: {
     const build = spawnSync('pnpm', ['--filter', '@peer-mentor/admin', 'build'], {
       cwd: options.repoRoot,
       stdio: 'inherit',
+      // A production build whatever NODE_ENV the caller runs with (a test runner sets `test`,
+      // which makes Vite bundle React's development build: bigger and slower).
+      env: { ...process.env, NODE_ENV: 'production' },
     });
     if (build.status !== 0) throw new Error('the web console did not build');
   }

@@ -197,7 +197,7 @@ async function main() {
   }
   stops.push({ name: 'the web console', stop: () => consoleServer.close() });
 
-  await printBanner(api.url, consoleServer.url, databaseUrl, secret);
+  await printBanner(api.url, consoleServer.url, databaseUrl, secret, anonKey);
   say(
     `scheduler: nightly jobs next at ${scheduler.nextNightlyRun()?.toISOString() ?? 'never'}; ` +
       `run them now with: DATABASE_URL=${databaseUrl} pnpm scheduler run nightly`,
@@ -259,8 +259,9 @@ async function printBanner(
   consoleUrl: string,
   databaseUrl: string,
   secret: string,
+  // The same key the console's /env.js hands out (a key signed later would differ in `iat`).
+  anonKey: string,
 ) {
-  const anonKey = await signApiKey(secret, 'anon');
   const serviceKey = await signApiKey(secret, 'service_role');
   const users = demoUsers();
   // Demo logins last a day: long enough to play, short enough to look like real tokens.

@@ -72,7 +72,7 @@ describe('the main job (pnpm start)', () => {
     expect(url).toBe(`http://127.0.0.1:${apiPort}`);
     const anonKey = printed(output, /anon key\s+(\S+)/);
     // The web console on its own origin: any route answers the app, /env.js points it here.
-    const consoleUrl = printed(output, /web console\s+(\S+)/);
+    const consoleUrl = printed(output, /web console\s+(http\S+)/);
     expect(consoleUrl).toBe(`http://127.0.0.1:${consolePort}`);
     const consolePage = await fetch(`${consoleUrl}/chapters/some-chapter`);
     expect(consolePage.status).toBe(200);
