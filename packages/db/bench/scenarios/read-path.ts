@@ -1,10 +1,10 @@
+import { latencyMetrics, metric, type ScenarioFigures } from '@peer-mentor/bench';
 import type pg from 'pg';
 import { withCaller } from '../../src/caller.js';
 import { checkpoint, withClient } from '../connection.js';
 import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { chapterNumber, type LoadStep, loadReadRoster, type ReadRosterShape } from '../load.js';
 import { comparePgbench, runPgbench } from '../pgbench.js';
-import { latencyMetrics, metric, type ScenarioFigures } from '../report.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
 
