@@ -16,9 +16,7 @@ import {
   atMost,
   type ExplainCapture,
   explain,
-  latencyMetrics,
   metric,
-  ratioMetric,
   type ScenarioFigures,
 } from '@peer-mentor/bench';
 import type pg from 'pg';
@@ -26,9 +24,9 @@ import { withCaller } from '../../src/caller.js';
 import { checkpoint, withClient } from '../connection.js';
 import { benchId, benchIdSql, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { chapterNumber, type LoadStep, type ReadRosterShape } from '../load.js';
-import { type ComparedResult, comparePgbench } from '../pgbench.js';
-import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
-import { type BenchContext, pgbenchRun } from './context.js';
+import { benchClaims, sqlLiteral } from '../scripts.js';
+import type { BenchContext } from './context.js';
+import { compareRlsToOwner, rlsAndOwnerMetrics, rlsAndOwnerScripts } from './rls-vs-owner.js';
 
 const ORGANIZATION = 1;
 const organizationId = benchId('organization', ORGANIZATION);
@@ -215,82 +213,6 @@ export async function loadConsoleData(
   };
 }
 
-interface ComparedReads {
-  rls: ComparedResult;
-  owner: ComparedResult;
-}
-
-/** One request per statement, as PostgREST runs it: as the coordinator, or as the owner. */
-function readScripts(prelude: readonly string[], statements: readonly string[]) {
-  const rls = statements.flatMap((statement) =>
-    postgrestTransaction(coordinatorClaims, [`${statement};`], { readOnly: true }),
-  );
-  // The same transactions with the same settings; only the role (owner: no RLS) differs.
-  const owner = statements.flatMap((statement) => [
-    'begin read only;',
-    `select set_config('request.jwt.claims', ${sqlLiteral(JSON.stringify(coordinatorClaims))}, true);`,
-    `${statement};`,
-    'commit;',
-  ]);
-  return {
-    rls: pgbenchScript([...prelude, ...rls]),
-    owner: pgbenchScript([...prelude, ...owner]),
-  };
-}
-
-/** The RLS and owner scripts against each other in alternating rounds. */
-async function compareReads(
-  context: BenchContext,
-  url: string,
-  label: string,
-  scripts: { rls: string; owner: string },
-  rounds: number,
-): Promise<ComparedReads> {
-  const names = { rls: 'as the coordinator (RLS)', owner: 'as the owner (no RLS)' };
-  const slug = label.replaceAll(/\W+/g, '-');
-  return comparePgbench(
-    {
-      rls: {
-        ...pgbenchRun(context),
-        databaseUrl: url,
-        workload: { kind: 'script', name: `${slug}-rls`, text: scripts.rls },
-      },
-      owner: {
-        ...pgbenchRun(context),
-        databaseUrl: url,
-        workload: { kind: 'script', name: `${slug}-owner`, text: scripts.owner },
-      },
-    },
-    {
-      durationSeconds: context.durationSeconds,
-      rounds,
-      progress: (name, round, seconds) =>
-        context.progress(`${label}, round ${round + 1}/${rounds}: ${names[name]}, ${seconds} s`),
-    },
-  );
-}
-
-/** Throughput, latency and the RLS ÷ owner ratio (mean latency, the target; p95 reported). */
-function comparisonMetrics({ rls, owner }: ComparedReads) {
-  return [
-    metric('RLS transactions/s', rls.summary.tps, 'tx/s'),
-    metric('owner transactions/s', owner.summary.tps, 'tx/s'),
-    ...latencyMetrics('RLS', rls.latency),
-    ...latencyMetrics('owner', owner.latency),
-    ratioMetric(
-      'ratio RLS ÷ owner (mean latency)',
-      { label: 'RLS mean latency', value: rls.latency.meanMs },
-      { label: 'owner mean latency', value: owner.latency.meanMs },
-      RATIO_TARGET,
-    ),
-    ratioMetric(
-      'ratio RLS ÷ owner (p95 latency)',
-      { label: 'RLS p95 latency', value: rls.latency.p95Ms },
-      { label: 'owner p95 latency', value: owner.latency.p95Ms },
-    ),
-  ];
-}
-
 /**
  * Runs each statement once as the coordinator and once as the owner, checks that both see the
  * same result (the comparison is only fair if RLS hides nothing here), and captures each plan.
@@ -348,19 +270,17 @@ export async function runRosterPage(
       },
     ]),
   );
-  const scripts = readScripts(
-    [
-      `\\set chapter_key ${ID_KEY_OFFSET + firstChapter} + random(0, ${shape.chaptersPerOrganization - 1})`,
-    ],
-    [rosterPageStatement(sqlLiteral(pgbenchId('chapter', 'chapter_key')))],
-  );
-  const compared = await compareReads(context, url, 'console roster page', scripts, rounds);
-  const page = checked.results[0]!;
+  const page = rosterPageStatement(sqlLiteral(pgbenchId('chapter', 'chapter_key')));
+  const scripts = rlsAndOwnerScripts(coordinatorClaims, { rls: [page], owner: [page] }, [
+    `\\set chapter_key ${ID_KEY_OFFSET + firstChapter} + random(0, ${shape.chaptersPerOrganization - 1})`,
+  ]);
+  const compared = await compareRlsToOwner(context, url, 'console roster page', scripts, rounds);
+  const checkedPage = checked.results[0]!;
   return {
     metrics: [
-      metric('mentors in the chapter (count=exact)', Number(page.total), 'count'),
-      metric('rows per page', page.rows, 'count'),
-      ...comparisonMetrics(compared),
+      metric('mentors in the chapter (count=exact)', Number(checkedPage.total), 'count'),
+      metric('rows per page', checkedPage.rows, 'count'),
+      ...rlsAndOwnerMetrics(compared, RATIO_TARGET),
     ],
     details: {
       organizationId,
@@ -389,20 +309,18 @@ export async function runTimeline(
     ]),
   );
   const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
-  const scripts = readScripts(
-    [
-      `\\set j random(0, ${mentors.count - 1})`,
-      `\\set mentor_key ${ID_KEY_OFFSET + 1} + ${mentors.stride} * :j`,
-    ],
-    [timelineStatement(mentor), notesStatement(mentor)],
-  );
-  const compared = await compareReads(context, url, 'console timeline', scripts, rounds);
+  const requests = [timelineStatement(mentor), notesStatement(mentor)];
+  const scripts = rlsAndOwnerScripts(coordinatorClaims, { rls: requests, owner: requests }, [
+    `\\set j random(0, ${mentors.count - 1})`,
+    `\\set mentor_key ${ID_KEY_OFFSET + 1} + ${mentors.stride} * :j`,
+  ]);
+  const compared = await compareRlsToOwner(context, url, 'console timeline', scripts, rounds);
   const [log, notes] = checked.results;
   return {
     metrics: [
       metric('log rows of a mentor', log?.rows ?? 0, 'count'),
       metric('notes of a mentor', notes?.rows ?? 0, 'count'),
-      ...comparisonMetrics(compared),
+      ...rlsAndOwnerMetrics(compared, RATIO_TARGET),
     ],
     details: {
       organizationId,
