@@ -181,7 +181,7 @@ async function main(): Promise<number> {
     }).trim();
     const planLines = bench.scenarios.flatMap((scenario) =>
       (scenario.explains ?? []).flatMap((capture) => [
-        `\n${scenario.scenario}: ${capture.label} (${capture.executionMs.toFixed(2)} ms, ${capture.sharedHitBlocks + capture.sharedReadBlocks} buffers)`,
+        `\n${scenario.scenario}: ${capture.label} (${capture.executionMs.toFixed(2)} ms, ${capture.initPlanMs.toFixed(2)} ms of it in InitPlans, ${capture.sharedHitBlocks + capture.sharedReadBlocks} buffers)`,
         ...capture.summary.map((line) => `  ${line}`),
       ]),
     );

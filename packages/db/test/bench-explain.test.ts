@@ -80,6 +80,13 @@ describe('explain', () => {
       JSON.stringify(capture.plan).match(/"Parent Relationship":"InitPlan"/g)?.length ?? 0;
     expect(initPlans(asCoordinator)).toBeGreaterThan(0);
     expect(initPlans(asOwner)).toBe(0);
+    // …and the capture says how long they took, and marks them in the summary.
+    expect(asCoordinator.initPlanMs).toBeGreaterThan(0);
+    expect(asCoordinator.initPlanMs).toBeLessThan(asCoordinator.executionMs);
+    expect(asOwner.initPlanMs).toBe(0);
+    expect(asCoordinator.summary.some((line) => line.trimStart().startsWith('InitPlan: '))).toBe(
+      true,
+    );
   });
 
   it('refuses a statement that is not valid, as PostgreSQL does', async () => {

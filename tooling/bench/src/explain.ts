@@ -14,6 +14,8 @@ export interface PlanNode {
   'Shared Hit Blocks'?: number;
   'Shared Read Blocks'?: number;
   'Rows Removed by Filter'?: number;
+  /** `InitPlan`, `SubPlan`, `Outer`, `Inner`, … : how the node feeds its parent. */
+  'Parent Relationship'?: string;
   Plans?: PlanNode[];
   [field: string]: unknown;
 }
@@ -32,6 +34,11 @@ export interface ExplainCapture {
   sharedReadBlocks: number;
   /** Every index the plan scans, in plan order. */
   indexes: string[];
+  /**
+   * Time in InitPlans (subqueries run once per statement, e.g. a policy's `(select helper())`),
+   * outermost ones only, so nested ones are not counted twice.
+   */
+  initPlanMs: number;
   /** One line per node, indented by depth: what a reader of the table wants to see. */
   summary: string[];
   /** The top node as PostgreSQL returned it. */
@@ -41,6 +48,14 @@ export interface ExplainCapture {
 /** Every node of a plan, depth first, with its depth. */
 export function walkPlan(node: PlanNode, depth = 0): Array<{ node: PlanNode; depth: number }> {
   return [{ node, depth }, ...(node.Plans ?? []).flatMap((child) => walkPlan(child, depth + 1))];
+}
+
+/** Total time of a node's every loop, in milliseconds. */
+const nodeMs = (node: PlanNode) => (node['Actual Total Time'] ?? 0) * (node['Actual Loops'] ?? 1);
+
+function initPlanTime(node: PlanNode): number {
+  if (node['Parent Relationship'] === 'InitPlan') return nodeMs(node);
+  return (node.Plans ?? []).reduce((sum, child) => sum + initPlanTime(child), 0);
 }
 
 function nodeLine(node: PlanNode): string {
@@ -66,7 +81,8 @@ function nodeLine(node: PlanNode): string {
       ? [`${node['Rows Removed by Filter']} removed by filter`]
       : []),
   ];
-  return `${kind}${using}${on} (${facts.join(', ')})`;
+  const role = node['Parent Relationship'] === 'InitPlan' ? 'InitPlan: ' : '';
+  return `${role}${kind}${using}${on} (${facts.join(', ')})`;
 }
 
 /** One line per node, two spaces of indent per level. */
@@ -101,6 +117,7 @@ export function captureFromJson(
     sharedHitBlocks: plan['Shared Hit Blocks'] ?? 0,
     sharedReadBlocks: plan['Shared Read Blocks'] ?? 0,
     indexes: walkPlan(plan).flatMap(({ node }) => (node['Index Name'] ? [node['Index Name']] : [])),
+    initPlanMs: initPlanTime(plan),
     summary: summarizePlan(plan),
     plan,
   };

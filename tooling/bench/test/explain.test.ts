@@ -13,6 +13,24 @@ const output = [
       'Shared Read Blocks': 2,
       Plans: [
         {
+          'Node Type': 'Result',
+          'Parent Relationship': 'InitPlan',
+          'Actual Total Time': 0.09,
+          'Actual Rows': 1,
+          'Actual Loops': 1,
+          'Shared Hit Blocks': 3,
+          'Shared Read Blocks': 0,
+          Plans: [
+            {
+              'Node Type': 'Result',
+              'Parent Relationship': 'InitPlan',
+              'Actual Total Time': 0.04,
+              'Actual Rows': 1,
+              'Actual Loops': 1,
+            },
+          ],
+        },
+        {
           'Node Type': 'Nested Loop',
           'Join Type': 'Inner',
           'Actual Total Time': 0.24,
@@ -23,6 +41,7 @@ const output = [
           Plans: [
             {
               'Node Type': 'Index Scan',
+              'Parent Relationship': 'Outer',
               'Index Name': 'peer_mentor_chapters_chapter_idx',
               'Relation Name': 'peer_mentor_chapters',
               'Actual Total Time': 0.05,
@@ -66,6 +85,8 @@ describe('captureFromJson', () => {
       sharedHitBlocks: 80,
       sharedReadBlocks: 2,
       indexes: ['peer_mentor_chapters_chapter_idx', 'peer_mentors_pkey'],
+      // The outer InitPlan only: the nested one's time is part of it.
+      initPlanMs: 0.09,
     });
     expect(capture.plan['Node Type']).toBe('Limit');
   });
@@ -79,6 +100,8 @@ describe('summarizePlan', () => {
   it('writes one indented line per node with rows, loops, time, buffers and filtered rows', () => {
     expect(summarizePlan(output[0]!.Plan)).toEqual([
       'Limit (rows 25, 0.250 ms, buffers 80 hit 2 read)',
+      '  InitPlan: Result (rows 1, 0.090 ms, buffers 3 hit 0 read)',
+      '    InitPlan: Result (rows 1, 0.040 ms, buffers 0 hit 0 read)',
       '  Inner Nested Loop (rows 25, 0.240 ms, buffers 80 hit 2 read)',
       '    Index Scan using peer_mentor_chapters_chapter_idx on peer_mentor_chapters (rows 25, 0.050 ms, buffers 5 hit 0 read)',
       '    Index Only Scan using peer_mentors_pkey on peer_mentors (rows 1, loops 25, 0.004 ms, buffers 75 hit 2 read, 3 removed by filter)',

@@ -16,6 +16,7 @@ import {
   atMost,
   type ExplainCapture,
   explain,
+  type Metric,
   metric,
   type ScenarioFigures,
 } from '@peer-mentor/bench';
@@ -224,6 +225,8 @@ async function sameResultAndPlans(
 ) {
   const results: Array<{ label: string; total: string | null; rows: number }> = [];
   const explains: ExplainCapture[] = [];
+  // The single plans beside the timed runs: where RLS time goes (the policies' helper calls).
+  const metrics: Metric[] = [];
   for (const { label, sql, params } of statements) {
     type Row = { total: string | null; rows: number; body: string };
     const asCoordinator = await withCaller(
@@ -240,17 +243,21 @@ async function sameResultAndPlans(
     }
     if (asOwner.rows === 0) throw new Error(`${label}: no rows to read`);
     results.push({ label, total: asOwner.total, rows: asOwner.rows });
-    explains.push(
-      await withCaller(
-        client,
-        coordinatorClaims,
-        (caller) => explain(caller, sql, params, `${label}, as the coordinator (RLS)`),
-        { readOnly: true },
-      ),
-      await explain(client, sql, params, `${label}, as the owner (no RLS)`),
+    const rlsPlan = await withCaller(
+      client,
+      coordinatorClaims,
+      (caller) => explain(caller, sql, params, `${label}, as the coordinator (RLS)`),
+      { readOnly: true },
+    );
+    const ownerPlan = await explain(client, sql, params, `${label}, as the owner (no RLS)`);
+    explains.push(rlsPlan, ownerPlan);
+    metrics.push(
+      metric(`${label}: EXPLAIN ANALYZE, RLS`, rlsPlan.executionMs, 'ms'),
+      metric(`${label}: of which policy InitPlans`, rlsPlan.initPlanMs, 'ms'),
+      metric(`${label}: EXPLAIN ANALYZE, owner`, ownerPlan.executionMs, 'ms'),
     );
   }
-  return { results, explains };
+  return { results, explains, metrics };
 }
 
 /** A chapter's roster page (25 of ~500 mentors, with the exact count), a random chapter of organization 1 each call. */
@@ -281,6 +288,7 @@ export async function runRosterPage(
       metric('mentors in the chapter (count=exact)', Number(checkedPage.total), 'count'),
       metric('rows per page', checkedPage.rows, 'count'),
       ...rlsAndOwnerMetrics(compared, RATIO_TARGET),
+      ...checked.metrics,
     ],
     details: {
       organizationId,
@@ -321,6 +329,7 @@ export async function runTimeline(
       metric('log rows of a mentor', log?.rows ?? 0, 'count'),
       metric('notes of a mentor', notes?.rows ?? 0, 'count'),
       ...rlsAndOwnerMetrics(compared, RATIO_TARGET),
+      ...checked.metrics,
     ],
     details: {
       organizationId,
