@@ -21,7 +21,8 @@
  * request rate limits are switched off.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
+    // A directory for a V8 CPU profile of the API process (node --cpu-prof), written when it stops.
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const durationMs = Number(flags.duration) * 1000;
@@ -79,6 +82,60 @@ interface PhaseResult {
   firstError?: string;
   latenciesMs: number[];
   elapsedMs: number;
+  /** CPU time (user + system) each process spent during the phase, in ms. */
+  cpuMs: CpuShares;
+}
+
+/** CPU time of the three parties of a call: the load generator, the HTTP server, PostgreSQL. */
+interface CpuShares {
+  client: number;
+  server: number;
+  database: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process from /proc (Linux), in ms; 0 once it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every process whose parent is `parent` (the postmaster's backends). */
+function childPids(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Who is measured: the server process of the path (if any) and the database's postmaster. */
+const cpuWatch: { server?: number; postmaster?: number } = {};
+
+function cpuSnapshot(): CpuShares {
+  const own = process.cpuUsage();
+  return {
+    client: (own.user + own.system) / 1000,
+    server: cpuWatch.server === undefined ? 0 : processCpuMs(cpuWatch.server),
+    database:
+      cpuWatch.postmaster === undefined
+        ? 0
+        : childPids(cpuWatch.postmaster).reduce((sum, pid) => sum + processCpuMs(pid), 0),
+  };
 }
 
 /** Whether each bench mentor is paused now; every phase continues from it. */
@@ -96,6 +153,7 @@ async function runWorkers(
   const latenciesMs: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   const deadline = started + ms;
   await Promise.all(
@@ -113,8 +171,20 @@ async function runWorkers(
       }
     }),
   );
+  const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuSnapshot();
   if (firstError) log(`first failure: ${firstError}`);
-  return { calls: latenciesMs.length, errors, latenciesMs, elapsedMs: performance.now() - started };
+  return {
+    calls: latenciesMs.length,
+    errors,
+    latenciesMs,
+    elapsedMs,
+    cpuMs: {
+      client: cpuAfter.client - cpuBefore.client,
+      server: cpuAfter.server - cpuBefore.server,
+      database: cpuAfter.database - cpuBefore.database,
+    },
+  };
 }
 
 /** `concurrency` workers, each on its own mentor, alternating pause and resume. */
@@ -140,6 +210,8 @@ function summarize(results: PhaseResult[]) {
   const latencies = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
   const elapsedMs = results.reduce((sum, result) => sum + result.elapsedMs, 0);
   const calls = latencies.length;
+  const cpu = (party: keyof CpuShares) =>
+    results.reduce((sum, result) => sum + result.cpuMs[party], 0) / Math.max(1, calls);
   return {
     calls,
     errors: results.reduce((sum, result) => sum + result.errors, 0),
@@ -147,6 +219,7 @@ function summarize(results: PhaseResult[]) {
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
     p99Ms: percentile(latencies, 99),
+    cpuMsPerCall: { client: cpu('client'), server: cpu('server'), database: cpu('database') },
   };
 }
 
@@ -209,12 +282,33 @@ async function createReadMentors(databaseUrl: string, count: number): Promise<vo
   }
 }
 
+/** The postmaster of the cluster behind `databaseUrl`: the parent of a backend. */
+async function postmasterPid(databaseUrl: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const stat = readFileSync(`/proc/${rows[0]?.pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    // Not on this machine (DATABASE_URL elsewhere): the database's CPU is not reported.
+    return undefined;
+  } finally {
+    await client.end();
+  }
+}
+
 /** The API as its own process (src/index.ts), configured through its environment. */
 async function startApiProcess(databaseUrl: string) {
   const port = await freeLoopbackPort();
+  // node itself (tsx as a loader, not the tsx CLI): the child is the API process, whose CPU
+  // time the report counts.
+  const profile = flags['cpu-prof-dir']
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof-dir'])}`]
+    : [];
   const child = spawn(
-    path.join(packageRoot, 'node_modules', '.bin', 'tsx'),
-    ['--conditions=@peer-mentor/source', 'src/index.ts'],
+    process.execPath,
+    [...profile, '--conditions=@peer-mentor/source', '--import', 'tsx', 'src/index.ts'],
     {
       cwd: packageRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -247,6 +341,7 @@ async function startApiProcess(databaseUrl: string) {
   }
   return {
     url,
+    pid: child.pid as number,
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;
@@ -280,6 +375,7 @@ async function startFloorServer(row: string) {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid as number,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -292,6 +388,7 @@ async function main() {
   log(
     `${os.cpus().length} cores; concurrency ${concurrency}, ${durationMs / 1000} s per path in ${rounds} rounds`,
   );
+  const loadBefore = os.loadavg();
   const server = await startTestServer();
   try {
     log('migrating a bench database (platform layer + supabase db push)');
@@ -302,6 +399,7 @@ async function main() {
     await loadDemoData(databaseUrl);
     const mentors = await createBenchMentors(databaseUrl, concurrency);
     await createReadMentors(databaseUrl, READ_MENTORS);
+    cpuWatch.postmaster = await postmasterPid(databaseUrl);
 
     const api = await startApiProcess(databaseUrl);
     const token = await signUserToken(SECRET, admin, hlf, { expiresInSeconds: 3600 });
@@ -327,6 +425,48 @@ async function main() {
         if (error) throw new Error(error.message);
       };
     const viaService = rpcCall(clientFor(api.url));
+    // The same calls as raw HTTP/1.1 requests over kept-alive sockets (node:http), without
+    // supabase-js and fetch: the load generator's own CPU cost drops out of the comparison.
+    const rawCall = (url: string): Call => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+      const target = new URL(url);
+      const headers = {
+        apikey: anonKey,
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      };
+      return (mentor, pause) =>
+        new Promise<void>((resolve, reject) => {
+          const body = JSON.stringify(
+            pause
+              ? { p_peer_mentor_id: mentor, p_organization_id: hlf, p_reason_code: 'vacation' }
+              : { p_peer_mentor_id: mentor, p_organization_id: hlf },
+          );
+          const request = http.request(
+            {
+              agent,
+              host: target.hostname,
+              port: target.port,
+              method: 'POST',
+              path: `/rest/v1/rpc/${pause ? 'activate_pause' : 'deactivate_pause'}`,
+              headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+            },
+            (response) => {
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () => {
+                const text = Buffer.concat(chunks).toString();
+                if (response.statusCode === 200 && text.includes('"peer_mentor_id"')) resolve();
+                else reject(new Error(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`));
+              });
+              response.on('error', reject);
+            },
+          );
+          request.on('error', reject);
+          request.end(body);
+        });
+    };
+    const rawViaService = rawCall(api.url);
 
     // Direct: the same transaction the API runs (withCaller), without HTTP.
     const direct = new pg.Pool({
@@ -356,6 +496,7 @@ async function main() {
       }),
     );
     const viaFloor = rpcCall(clientFor(floor.url));
+    const rawViaFloor = rawCall(floor.url);
 
     // The read path, as a coordinator: through the API, and the same query directly.
     const kariToken = await signUserToken(SECRET, kari, hlf, { expiresInSeconds: 3600 });
@@ -427,8 +568,12 @@ async function main() {
     };
 
     log('warming up every path');
+    cpuWatch.server = api.pid;
     await runPhase(viaService, mentors, warmupMs);
+    await runPhase(rawViaService, mentors, warmupMs / 2);
+    cpuWatch.server = undefined;
     await runPhase(viaDirect, mentors, warmupMs);
+    cpuWatch.server = api.pid;
     for (const read of Object.values(reads)) {
       await runWorkers(concurrency, warmupMs / 2, read.service);
       await runWorkers(concurrency, warmupMs / 2, read.direct);
@@ -436,17 +581,31 @@ async function main() {
     const serviceRuns: PhaseResult[] = [];
     const directRuns: PhaseResult[] = [];
     const floorRuns: PhaseResult[] = [];
-    for (let round = 1; round <= rounds; round += 1) {
-      log(`round ${round}/${rounds}: direct`);
-      directRuns.push(await runPhase(viaDirect, mentors, durationMs / rounds));
-      log(`round ${round}/${rounds}: service`);
-      serviceRuns.push(await runPhase(viaService, mentors, durationMs / rounds));
-      log(`round ${round}/${rounds}: floor`);
-      // The floor keeps no state: give it its own mentor map so the others' stays true.
+    const rawServiceRuns: PhaseResult[] = [];
+    const rawFloorRuns: PhaseResult[] = [];
+    /** A floor phase: the floor keeps no state, so the others' mentor map stays as it was. */
+    const floorPhase = async (call: Call) => {
       const saved = new Map(paused);
-      floorRuns.push(await runPhase(viaFloor, mentors, durationMs / rounds));
+      const result = await runPhase(call, mentors, durationMs / rounds);
       paused.clear();
       for (const [mentor, value] of saved) paused.set(mentor, value);
+      return result;
+    };
+    for (let round = 1; round <= rounds; round += 1) {
+      log(`round ${round}/${rounds}: direct`);
+      cpuWatch.server = undefined;
+      directRuns.push(await runPhase(viaDirect, mentors, durationMs / rounds));
+      log(`round ${round}/${rounds}: service`);
+      cpuWatch.server = api.pid;
+      serviceRuns.push(await runPhase(viaService, mentors, durationMs / rounds));
+      log(`round ${round}/${rounds}: raw HTTP → service`);
+      rawServiceRuns.push(await runPhase(rawViaService, mentors, durationMs / rounds));
+      cpuWatch.server = floor.pid;
+      log(`round ${round}/${rounds}: floor`);
+      floorRuns.push(await floorPhase(viaFloor));
+      log(`round ${round}/${rounds}: raw HTTP → floor`);
+      rawFloorRuns.push(await floorPhase(rawViaFloor));
+      cpuWatch.server = api.pid;
       for (const [name, read] of Object.entries(reads) as [
         keyof typeof reads,
         { service: Read; direct: Read },
@@ -456,6 +615,7 @@ async function main() {
           round % 2 === 1 ? (['direct', 'service'] as const) : (['service', 'direct'] as const);
         for (const side of order) {
           log(`round ${round}/${rounds}: ${name} read, ${side}`);
+          cpuWatch.server = side === 'service' ? api.pid : undefined;
           readRuns[name][side].push(await runWorkers(concurrency, durationMs / rounds, read[side]));
         }
       }
@@ -467,22 +627,32 @@ async function main() {
     const service = summarize(serviceRuns);
     const directSummary = summarize(directRuns);
     const floorSummary = summarize(floorRuns);
+    const rawService = summarize(rawServiceRuns);
+    const rawFloor = summarize(rawFloorRuns);
     const addedP50Ms = service.p50Ms - directSummary.p50Ms;
+    // What remains once the client's HTTP round trip (the floor) and the database's own work
+    // (the direct path) are taken out.
+    const apiOwnShareAtP50Ms = addedP50Ms - floorSummary.p50Ms;
+    const rawApiOwnShareAtP50Ms = rawService.p50Ms - directSummary.p50Ms - rawFloor.p50Ms;
     const throughputRatio = service.throughputPerSecond / directSummary.throughputPerSecond;
     const targets = {
-      addedP50Ms: { limit: 1, value: addedP50Ms, met: addedP50Ms <= 1 },
+      apiOwnShareAtP50Ms: { limit: 1, value: apiOwnShareAtP50Ms, met: apiOwnShareAtP50Ms <= 1 },
       throughputRatio: { limit: 0.7, value: throughputRatio, met: throughputRatio >= 0.7 },
     };
 
+    const cpuCell = (ms: number) => (ms * 1000).toFixed(0).padStart(8);
     const row = (name: string, s: typeof service) =>
-      `  ${name.padEnd(30)} ${s.calls.toString().padStart(7)} ${s.errors.toString().padStart(6)} ${s.throughputPerSecond.toFixed(0).padStart(8)} ${s.p50Ms.toFixed(2).padStart(7)} ${s.p95Ms.toFixed(2).padStart(7)} ${s.p99Ms.toFixed(2).padStart(7)}`;
+      `  ${name.padEnd(32)} ${s.calls.toString().padStart(7)} ${s.errors.toString().padStart(6)} ${s.throughputPerSecond.toFixed(0).padStart(8)} ${s.p50Ms.toFixed(2).padStart(7)} ${s.p95Ms.toFixed(2).padStart(7)} ${s.p99Ms.toFixed(2).padStart(7)} ${cpuCell(s.cpuMsPerCall.client)} ${cpuCell(s.cpuMsPerCall.server)} ${cpuCell(s.cpuMsPerCall.database)}`;
     console.log();
     console.log(
-      `  ${'path'.padEnd(30)} ${'calls'.padStart(7)} ${'errors'.padStart(6)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)}`,
+      `  ${'path'.padEnd(32)} ${'calls'.padStart(7)} ${'errors'.padStart(6)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client'.padStart(8)} ${'server'.padStart(8)} ${'db'.padStart(8)}`,
     );
+    console.log(`  ${' '.repeat(32 + 48)}   CPU µs per call`);
     console.log(row('direct pg (withCaller)', directSummary));
     console.log(row('supabase-js → API (HTTP)', service));
     console.log(row('supabase-js → canned reply', floorSummary));
+    console.log(row('raw HTTP → API', rawService));
+    console.log(row('raw HTTP → canned reply', rawFloor));
     const summarizeRead = (runs: { service: PhaseResult[]; direct: PhaseResult[] }) => {
       const directRead = summarize(runs.direct);
       const serviceRead = summarize(runs.service);
@@ -507,11 +677,12 @@ async function main() {
         `  ${name} read: ${(summary.throughputRatio * 100).toFixed(1)} % of direct throughput, ${summary.addedP50Ms.toFixed(2)} ms added at p50`,
       );
     }
+    console.log(`  added at p50 (API − direct): ${addedP50Ms.toFixed(2)} ms`);
     console.log(
-      `  added at p50: ${addedP50Ms.toFixed(2)} ms (target ≤ 1 ms: ${targets.addedP50Ms.met ? 'met' : 'NOT met'})`,
+      `  client + HTTP floor at p50: ${floorSummary.p50Ms.toFixed(2)} ms; the API's own share: ${apiOwnShareAtP50Ms.toFixed(2)} ms (target ≤ 1 ms: ${targets.apiOwnShareAtP50Ms.met ? 'met' : 'NOT met'}); through raw HTTP: ${rawApiOwnShareAtP50Ms.toFixed(2)} ms`,
     );
     console.log(
-      `  client + HTTP floor at p50: ${floorSummary.p50Ms.toFixed(2)} ms; the API's own share: ${(addedP50Ms - floorSummary.p50Ms).toFixed(2)} ms`,
+      `  CPU per call through supabase-js: client ${cpuCell(service.cpuMsPerCall.client).trim()} µs, API ${cpuCell(service.cpuMsPerCall.server).trim()} µs, PostgreSQL ${cpuCell(service.cpuMsPerCall.database).trim()} µs; direct: client ${cpuCell(directSummary.cpuMsPerCall.client).trim()} µs, PostgreSQL ${cpuCell(directSummary.cpuMsPerCall.database).trim()} µs`,
     );
     console.log(
       `  throughput kept: ${(throughputRatio * 100).toFixed(1)} % of direct (target ≥ 70 %: ${targets.throughputRatio.met ? 'met' : 'NOT met'})`,
@@ -538,7 +709,25 @@ async function main() {
           'supabase-js against a process that answers at once with a canned row: what the client and the loopback HTTP hop cost alone',
         ...floorSummary,
       },
-      apiOwnShareAtP50Ms: addedP50Ms - floorSummary.p50Ms,
+      raw: {
+        description:
+          'the same calls as raw HTTP/1.1 requests (node:http, kept-alive sockets) without supabase-js: the load generator costs less CPU',
+        service: rawService,
+        floor: rawFloor,
+        apiOwnShareAtP50Ms: rawApiOwnShareAtP50Ms,
+      },
+      addedP50Ms,
+      apiOwnShareAtP50Ms,
+      cpu: {
+        description:
+          'CPU ms per call (user + system) over the phases: client = the load generator (this process), server = the API process (or the floor server), database = every backend of the cluster; from /proc',
+        service: service.cpuMsPerCall,
+        direct: directSummary.cpuMsPerCall,
+        floor: floorSummary.cpuMsPerCall,
+        rawService: rawService.cpuMsPerCall,
+        rawFloor: rawFloor.cpuMsPerCall,
+      },
+      loadAverage: { before: loadBefore, after: os.loadavg() },
       targets,
       reads: {
         description: `as a coordinator, ${READ_MENTORS} extra mentors in Oslo (half paused); pages of ${PAGE}; direct = the same query shaped to the same JSON over a pg pool with withCaller (read only)`,
@@ -556,6 +745,7 @@ async function main() {
     log(`wrote ${path.join(resultsDir, 'api.json')}`);
     const failed =
       service.errors +
+      rawService.errors +
       directSummary.errors +
       Object.values(readSummaries).reduce((sum, r) => sum + r.direct.errors + r.service.errors, 0);
     if (failed > 0) throw new Error(`${failed} calls failed`);
