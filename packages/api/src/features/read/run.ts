@@ -1,4 +1,4 @@
-import { withCaller } from '@peer-mentor/db';
+import { callerTransactionBegin, sqlLiteral, withCaller } from '@peer-mentor/db';
 import pg from 'pg';
 import type { Caller } from '../../auth/claims.js';
 import { postgrestError } from '../../errors.js';
@@ -70,6 +70,59 @@ export async function inCallerTransaction<T>(
   }
 }
 
+/** A statement prepared once per connection (SQL `PREPARE`), run with text arguments. */
+export interface PreparedStatement {
+  /** Unique per text (named by content); `pm_call_…`. */
+  name: string;
+  text: string;
+  values: string[];
+}
+
+/** The SQL-level prepared statements each pooled connection holds. */
+const preparedOn = new WeakMap<pg.ClientBase, Set<string>>();
+
+/**
+ * Runs a prepared read statement as the caller in ONE round trip: `begin`, the settings, `execute
+ * name('…')` and `commit` travel as one simple-protocol message, every value inlined by
+ * `sqlLiteral` (PostgREST pipelines the same four steps). The statement is prepared on the
+ * connection the first time it meets it (a separate round trip, once per connection).
+ * On an error the transaction is rolled back before the connection goes back to the pool.
+ */
+export async function runPreparedAsCaller(
+  pool: pg.Pool,
+  options: TransactionOptions,
+  statement: PreparedStatement,
+): Promise<ReadResult> {
+  const begin = callerTransactionBegin(options.caller.claims, options);
+  const args = statement.values.map(sqlLiteral).join(', ');
+  const message = `${begin}; execute ${statement.name}${args === '' ? '' : `(${args})`}; commit`;
+  const client = await acquire(pool);
+  let broken: Error | undefined;
+  try {
+    let prepared = preparedOn.get(client);
+    if (!prepared) {
+      prepared = new Set();
+      preparedOn.set(client, prepared);
+    }
+    if (!prepared.has(statement.name)) {
+      await client.query(`prepare ${statement.name} as ${statement.text}`);
+      prepared.add(statement.name);
+    }
+    const results = (await client.query(message)) as unknown as pg.QueryResult<ReadRow>[];
+    return readResultOf(results[2]?.rows[0] as ReadRow, undefined);
+  } catch (error) {
+    if (error instanceof pg.DatabaseError) {
+      // The message stopped at the failing statement, inside the transaction: end it.
+      await client.query('rollback').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+    } else broken = error as Error;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 interface ReadRow {
   total: string | null;
   rows: number;
@@ -111,7 +164,10 @@ export async function runRead(
     text: statement.text,
     values: statement.values,
   });
-  const row = rows[0] as ReadRow;
+  return readResultOf(rows[0] as ReadRow, planned);
+}
+
+function readResultOf(row: ReadRow, planned: number | undefined): ReadResult {
   return {
     body: row.body,
     rows: row.rows,

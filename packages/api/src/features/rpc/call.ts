@@ -4,7 +4,7 @@ import type { Caller } from '../../auth/claims.js';
 import type { RoutineDescription } from '../../schema-cache.js';
 import type { ReadShape } from '../read/read-request.js';
 import { buildReadStatement, quoteIdentifier, type ReadSource } from '../read/read-sql.js';
-import { inCallerTransaction, type ReadResult, runRead } from '../read/run.js';
+import { inCallerTransaction, type ReadResult, runPreparedAsCaller, runRead } from '../read/run.js';
 
 export interface RpcCall {
   routine: RoutineDescription;
@@ -54,7 +54,7 @@ export function routineSource(
 
 // Named by content: the same text gets the same name on any connection, and texts never collide.
 const statementName = (text: string) =>
-  `pm_rpc_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  `pm_call_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
 
 /** A function returning a scalar (or void): its value as JSON, no shaping. */
 function scalarStatement(routine: RoutineDescription, source: ReadSource) {
@@ -70,9 +70,9 @@ export interface RpcExecutor {
 
 /**
  * Runs each call in its own transaction as the caller, with the result shaped in the same
- * statement (PostgreSQL builds the JSON). An unshaped call's statement is named, so each
- * pooled connection prepares it once (PostgREST also uses prepared statements); a shaped one
- * varies with the query string and is not kept.
+ * statement (PostgreSQL builds the JSON). An unshaped call's statement is prepared once per
+ * pooled connection and then runs in one round trip (begin, settings, execute, commit in one
+ * message); a shaped one varies with the query string and runs in three.
  */
 export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
   // Unshaped calls come in few forms (function, argument names, count, one object, HEAD):
@@ -91,7 +91,7 @@ export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
               call.routine.returns === 'set' &&
               (call.shape.count === 'exact' || call.shape.count === 'estimated'),
           });
-    if (call.shaped || call.shape.count === 'planned') return build();
+    if (call.shaped || call.shape.count === 'planned') return { shaped: build() };
     const { routine, shape } = call;
     const key = JSON.stringify([
       routine.schema,
@@ -109,21 +109,25 @@ export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
       known = { text, name: statementName(text) };
       unshaped.set(key, known);
     }
-    return { ...known, values: source.values };
+    // The only value of an unshaped call is its arguments' JSON text.
+    return { prepared: { ...known, values: source.values as string[] } };
   };
   return {
     execute(call, castTypes) {
       const statement = statementFor(call, castTypes);
-      return inCallerTransaction(
-        pool,
-        {
-          caller: call.caller,
-          readOnly: call.readOnly,
-          statementTimeoutMs: call.statementTimeoutMs,
-          timeZone: call.shape.timeZone,
-        },
-        (client) =>
-          runRead(client, statement, call.routine.returns === 'set' ? call.shape.count : undefined),
+      const options = {
+        caller: call.caller,
+        readOnly: call.readOnly,
+        statementTimeoutMs: call.statementTimeoutMs,
+        timeZone: call.shape.timeZone,
+      };
+      if (statement.prepared) return runPreparedAsCaller(pool, options, statement.prepared);
+      return inCallerTransaction(pool, options, (client) =>
+        runRead(
+          client,
+          statement.shaped,
+          call.routine.returns === 'set' ? call.shape.count : undefined,
+        ),
       );
     },
   };
