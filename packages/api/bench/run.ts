@@ -126,16 +126,31 @@ function childPids(parent: number): number[] {
 /** Who is measured: the server process of the path (if any) and the database's postmaster. */
 const cpuWatch: { server?: number; postmaster?: number } = {};
 
-function cpuSnapshot(): CpuShares {
+interface CpuSnapshot {
+  client: number;
+  server: number;
+  /** Per backend: pools open and close connections, so each is counted from its own start. */
+  backends: Map<number, number>;
+}
+
+function cpuSnapshot(): CpuSnapshot {
   const own = process.cpuUsage();
+  const backends = new Map<number, number>();
+  if (cpuWatch.postmaster !== undefined) {
+    for (const pid of childPids(cpuWatch.postmaster)) backends.set(pid, processCpuMs(pid));
+  }
   return {
     client: (own.user + own.system) / 1000,
     server: cpuWatch.server === undefined ? 0 : processCpuMs(cpuWatch.server),
-    database:
-      cpuWatch.postmaster === undefined
-        ? 0
-        : childPids(cpuWatch.postmaster).reduce((sum, pid) => sum + processCpuMs(pid), 0),
+    backends,
   };
+}
+
+/** CPU spent between two snapshots (a backend that exited in between is not counted). */
+function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuShares {
+  let database = 0;
+  for (const [pid, ms] of after.backends) database += ms - (before.backends.get(pid) ?? 0);
+  return { client: after.client - before.client, server: after.server - before.server, database };
 }
 
 /** Whether each bench mentor is paused now; every phase continues from it. */
@@ -179,11 +194,7 @@ async function runWorkers(
     errors,
     latenciesMs,
     elapsedMs,
-    cpuMs: {
-      client: cpuAfter.client - cpuBefore.client,
-      server: cpuAfter.server - cpuBefore.server,
-      database: cpuAfter.database - cpuBefore.database,
-    },
+    cpuMs: cpuBetween(cpuBefore, cpuAfter),
   };
 }
 

@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { rpcNames } from '@peer-mentor/contracts';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
@@ -21,6 +20,7 @@ import { openApiInfo, serveDocs } from './features/docs/index.js';
 import { healthFeature } from './features/health/index.js';
 import { tableFeature } from './features/read/index.js';
 import { rpcFeature } from './features/rpc/index.js';
+import { limitBody } from './limits/body-limit.js';
 import { rateLimits } from './limits/rate-limit.js';
 import type { Logger } from './logging/logger.js';
 import { requestLog } from './logging/request-log.js';
@@ -83,16 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       maxAge: CORS_MAX_AGE_SECONDS,
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw postgrestError(413, 'PGRST102', 'Request body is too large', {
-          details: `the limit is ${config.bodyLimitBytes} bytes`,
-        });
-      },
-    }),
-  );
+  app.use(limitBody(config.bodyLimitBytes));
 
   app.route('/', healthFeature({ pool }));
   if (deps.auth) {
