@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { rpcNames } from '@peer-mentor/contracts';
 import type { Context } from 'hono';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
 import type { AppEnv } from './app-env.js';
 import { authenticate, requireApiKey } from './auth/middleware.js';
 import { type Clock, createTokenVerifier, systemClock } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
+import { corsHeaders } from './cors.js';
 import {
   ApiError,
   internalServerError,
@@ -76,11 +76,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(requestId());
   app.use(requestLog(logger));
   app.use(
-    cors({
-      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+    corsHeaders({
+      origins: config.corsOrigins,
       allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       exposeHeaders: CORS_EXPOSED_HEADERS,
-      maxAge: CORS_MAX_AGE_SECONDS,
+      maxAgeSeconds: CORS_MAX_AGE_SECONDS,
     }),
   );
   app.use(limitBody(config.bodyLimitBytes));
