@@ -5,16 +5,32 @@ export interface BenchOptions {
   durationSeconds: number;
   /** Mentors in the read-path roster. */
   scaleMentors: number;
+  /** The scenario groups to run. */
+  only: ScenarioGroup[];
   help: boolean;
 }
 
-export const USAGE = `Usage: pnpm bench:db [--duration <seconds>] [--scale-mentors <n>]
+export const SCENARIO_GROUPS = ['write', 'contention', 'read', 'console'] as const;
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
+
+export const USAGE = `Usage: pnpm bench:db [--duration <seconds>] [--scale-mentors <n>] [--only <groups>]
 
   --duration <seconds>   length of each pgbench run (default 20)
   --scale-mentors <n>    mentors in the read-path roster (default 1000000)
+  --only <groups>        comma-separated scenario groups: ${SCENARIO_GROUPS.join(', ')} (default: all)
 
 Runs on DATABASE_URL when set, else on a throwaway cluster from the machine's binaries.
 Prints a results table and writes <repo>/.bench-results/db.json.`;
+
+function scenarioGroups(text: string | undefined): ScenarioGroup[] {
+  if (text === undefined) return [...SCENARIO_GROUPS];
+  const groups = text.split(',').map((group) => group.trim());
+  const unknown = groups.filter((group) => !(SCENARIO_GROUPS as readonly string[]).includes(group));
+  if (unknown.length > 0 || groups.length === 0) {
+    throw new Error(`--only takes ${SCENARIO_GROUPS.join(', ')}; got ${JSON.stringify(text)}`);
+  }
+  return groups as ScenarioGroup[];
+}
 
 function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -32,6 +48,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     options: {
       duration: { type: 'string' },
       'scale-mentors': { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -39,6 +56,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   return {
     durationSeconds: positiveInteger('--duration', values.duration, 20),
     scaleMentors: positiveInteger('--scale-mentors', values['scale-mentors'], 1_000_000),
+    only: scenarioGroups(values.only),
     help: values.help ?? false,
   };
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type LatencySummary, summarizeLatencies } from './stats.js';
+import { type LatencySummary, summarizeLatencies } from '@peer-mentor/bench';
 
 /** What the clients run: a custom script, or pgbench's built-in simple-update (`-N`). */
 export type PgbenchWorkload =
@@ -140,13 +140,16 @@ interface RawRun extends Omit<PgbenchResult, 'latency'> {
   latenciesUs: number[];
 }
 
+/** pgbench logs microseconds; the figures are in milliseconds. */
+const microsToMillis = (us: readonly number[]) => us.map((value) => value / 1000);
+
 /**
  * Runs pgbench for a fixed duration with a per-transaction log, and throws a PgbenchError if
  * any client aborted or any transaction failed: a benchmark figure from a broken run is no figure.
  */
 export async function runPgbench(options: PgbenchOptions): Promise<PgbenchResult> {
   const { latenciesUs, ...run } = await runPgbenchRaw(options);
-  return { ...run, latency: summarizeLatencies(latenciesUs) };
+  return { ...run, latency: summarizeLatencies(microsToMillis(latenciesUs)) };
 }
 
 async function runPgbenchRaw(options: PgbenchOptions): Promise<RawRun> {
@@ -256,7 +259,7 @@ export async function comparePgbench<K extends string>(
     const first = rounds[0];
     const last = rounds.at(-1);
     if (!first || !last) throw new Error(`comparePgbench: no round ran ${name}`);
-    const latency = summarizeLatencies(rounds.flatMap((run) => run.latenciesUs));
+    const latency = summarizeLatencies(microsToMillis(rounds.flatMap((run) => run.latenciesUs)));
     const connectionTimes = rounds.flatMap((run) =>
       run.summary.initialConnectionMs === null ? [] : [run.summary.initialConnectionMs],
     );

@@ -5,8 +5,12 @@
  *      runs it) against pgbench's built-in `-N` in another database of the same cluster;
  *   2. contention: every client pausing and resuming one mentor;
  *   3. read path at scale: load the roster (timed), then a coordinator's read of paused
- *      statuses under RLS against the owner's, and get_active_pauses_for_chapter.
+ *      statuses under RLS against the owner's, and get_active_pauses_for_chapter;
+ *   4. the console's reads at the same scale (scenarios/console-reads.ts): a chapter's roster
+ *      page with its exact count, and a mentor's timeline with notes, each under RLS against
+ *      the owner, with EXPLAIN (ANALYZE, BUFFERS) of every statement in the report.
  *
+ * `--only write,contention,read,console` runs some of the groups (default: all).
  * Prints a results table and writes <repo>/.bench-results/db.json. A missed target is
  * reported, not fatal; the exit code is non-zero only when a scenario errored.
  * Server: DATABASE_URL when set (databases pm_bench_* are created and dropped on it),
@@ -15,6 +19,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { postgresFacts, type ScenarioFigures, startBench } from '@peer-mentor/bench';
 import { readEnv } from '../src/env.js';
 import { packageRoot } from '../src/paths.js';
 import { findPostgresBinaries } from '../src/postgres/binaries.js';
@@ -28,15 +33,10 @@ import {
 import { liftStatusTransitionLimit } from '../src/transition-limit.js';
 import { withClient } from './connection.js';
 import type { ReadRosterShape } from './load.js';
-import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
+import { type BenchOptions, parseBenchOptions, type ScenarioGroup, USAGE } from './options.js';
 import { initPgbench, PgbenchError } from './pgbench.js';
 import { schemaProvenance } from './provenance.js';
-import {
-  formatResultsTable,
-  type ScenarioFigures,
-  type ScenarioReport,
-  writeJsonReport,
-} from './report.js';
+import { loadConsoleData, runRosterPage, runTimeline } from './scenarios/console-reads.js';
 import { runContention } from './scenarios/contention.js';
 import type { BenchContext } from './scenarios/context.js';
 import { loadReadPath, runChapterPauses, runStatusReads } from './scenarios/read-path.js';
@@ -53,71 +53,14 @@ const DATABASES = {
   read: 'pm_bench_read',
   baseline: 'pm_bench_pgbench',
 } as const;
-const reportFile = path.resolve(packageRoot, '..', '..', '.bench-results', 'db.json');
 
-const started = performance.now();
-const progress = (line: string) => {
-  const elapsed = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
-  console.log(`[db bench ${elapsed}s] ${line}`);
-};
-
-/** Runs one scenario; an error becomes part of the report instead of ending the run. */
-async function attempt(
-  scenario: string,
-  run: () => Promise<ScenarioFigures>,
-): Promise<ScenarioReport> {
-  try {
-    return { scenario, ...(await run()) };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    progress(`${scenario}: ERROR ${message}`);
-    const output = error instanceof PgbenchError ? { pgbenchOutput: error.output } : {};
-    return { scenario, metrics: [], details: output, error: message };
-  }
-}
-
-const SERVER_SETTINGS = [
-  'server_version',
-  'shared_buffers',
-  'work_mem',
-  'effective_cache_size',
-  'random_page_cost',
-  'jit',
-  'fsync',
-  'synchronous_commit',
-  'full_page_writes',
-  'max_connections',
-];
-
-function serverFacts(url: string) {
-  return withClient(url, async (client) => {
-    const version = await client.query<{ version: string }>('select version()');
-    const settings = await client.query<{ name: string; setting: string; unit: string | null }>(
-      'select name, setting, unit from pg_settings where name = any($1)',
-      [SERVER_SETTINGS],
-    );
-    return {
-      version: version.rows[0]!.version,
-      settings: Object.fromEntries(
-        settings.rows.map((row) => [
-          row.name,
-          row.unit ? `${row.setting} ${row.unit}` : row.setting,
-        ]),
-      ),
-    };
-  });
-}
-
-function machineFacts() {
-  return {
-    cores: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? null,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    loadAverage: os.loadavg(),
-  };
-}
+const bench = startBench({
+  name: 'db',
+  title: 'Database benchmark',
+  gitPaths: [packageRoot],
+  errorDetails: (error) => (error instanceof PgbenchError ? { pgbenchOutput: error.output } : {}),
+});
+const { progress } = bench;
 
 async function main(): Promise<number> {
   let options: BenchOptions;
@@ -132,8 +75,6 @@ async function main(): Promise<number> {
     return 0;
   }
   const env = readEnv();
-  const startedAt = new Date();
-  const machineAtStart = machineFacts();
 
   progress(env.DATABASE_URL ? 'using DATABASE_URL' : 'starting a throwaway cluster');
   const cluster = env.DATABASE_URL ? null : await startLocalCluster({ binDir: env.PG_BINDIR });
@@ -150,19 +91,27 @@ async function main(): Promise<number> {
   process.once('SIGTERM', stopOnSignal);
 
   try {
+    const runs = (group: ScenarioGroup) => options.only.includes(group);
+    const writes = runs('write') || runs('contention');
+    const reads = runs('read') || runs('console');
     progress('migrating a template database (platform layer + supabase db push)');
     const schema = schemaProvenance();
     await createTemplateDatabase(adminUrl, DATABASES.template);
-    const writeUrl = await cloneDatabase(adminUrl, DATABASES.template, DATABASES.write);
+    const writeUrl = writes
+      ? await cloneDatabase(adminUrl, DATABASES.template, DATABASES.write)
+      : '';
     // The write path and the contention scenario change each mentor thousands of times.
-    await withClient(writeUrl, liftStatusTransitionLimit);
-    const readUrl = await cloneDatabase(adminUrl, DATABASES.template, DATABASES.read);
+    if (writes) await withClient(writeUrl, liftStatusTransitionLimit);
+    const readUrl = reads ? await cloneDatabase(adminUrl, DATABASES.template, DATABASES.read) : '';
     await dropDatabase(adminUrl, DATABASES.template);
-    progress(`initialising the pgbench -N baseline database (pgbench -i -s ${PGBENCH_SCALE})`);
-    await dropDatabase(adminUrl, DATABASES.baseline);
-    await withClient(adminUrl, (client) => client.query(`create database ${DATABASES.baseline}`));
-    const baselineUrl = databaseUrl(adminUrl, DATABASES.baseline);
-    await initPgbench(binDir, baselineUrl, PGBENCH_SCALE);
+    let baselineUrl = '';
+    if (runs('write')) {
+      progress(`initialising the pgbench -N baseline database (pgbench -i -s ${PGBENCH_SCALE})`);
+      await dropDatabase(adminUrl, DATABASES.baseline);
+      await withClient(adminUrl, (client) => client.query(`create database ${DATABASES.baseline}`));
+      baselineUrl = databaseUrl(adminUrl, DATABASES.baseline);
+      await initPgbench(binDir, baselineUrl, PGBENCH_SCALE);
+    }
 
     const context: BenchContext = {
       binDir,
@@ -179,74 +128,86 @@ async function main(): Promise<number> {
       batchSize: 250_000,
     };
 
-    const scenarios: ScenarioReport[] = [];
-    scenarios.push(
-      await attempt('write: RPC vs pgbench -N', () =>
+    if (runs('write')) {
+      await bench.scenario('write: RPC vs pgbench -N', () =>
         runWritePath(
           context,
           { roster: writeUrl, baseline: baselineUrl },
           WRITE_MENTORS,
           COMPARISON_ROUNDS,
         ),
-      ),
-    );
-    scenarios.push(
-      await attempt('contention: one mentor', () =>
+      );
+    }
+    if (runs('contention')) {
+      await bench.scenario('contention: one mentor', () =>
         runContention(context, writeUrl, WRITE_MENTORS * COMPARISON_ROUNDS * 2 + 1),
-      ),
-    );
-    const load = await attempt(`read load: ${shape.mentors.toLocaleString('en-US')} mentors`, () =>
-      loadReadPath(context, readUrl, shape),
-    );
-    scenarios.push(load);
-    const skipped = async (): Promise<ScenarioFigures> => {
-      throw new Error('skipped: the read-path roster did not load');
-    };
-    scenarios.push(
-      await attempt('read: paused statuses, RLS vs owner', () =>
-        load.error ? skipped() : runStatusReads(context, readUrl, COMPARISON_ROUNDS),
-      ),
-    );
-    scenarios.push(
-      await attempt('read: get_active_pauses_for_chapter', () =>
-        load.error ? skipped() : runChapterPauses(context, readUrl, shape),
-      ),
-    );
+      );
+    }
+    if (reads) {
+      const mentors = shape.mentors.toLocaleString('en-US');
+      const load = await bench.scenario(`read load: ${mentors} mentors`, () =>
+        loadReadPath(context, readUrl, shape),
+      );
+      /** Runs a read scenario, or records it as skipped when its data did not load. */
+      const read = (name: string, loaded: boolean, run: () => Promise<ScenarioFigures>) =>
+        loaded ? bench.scenario(name, run) : bench.skip(name, 'the read-path roster did not load');
+      if (runs('read')) {
+        await read('read: paused statuses, RLS vs owner', !load.error, () =>
+          runStatusReads(context, readUrl, COMPARISON_ROUNDS),
+        );
+        await read('read: get_active_pauses_for_chapter', !load.error, () =>
+          runChapterPauses(context, readUrl, shape),
+        );
+      }
+      if (runs('console')) {
+        const consoleLoad = await read(
+          'console load: certifications, history, notes',
+          !load.error,
+          () => loadConsoleData(context, readUrl),
+        );
+        const loaded = !load.error && !consoleLoad.error;
+        await read('console: chapter roster page, RLS vs owner', loaded, () =>
+          runRosterPage(context, readUrl, shape, COMPARISON_ROUNDS),
+        );
+        await read('console: mentor timeline, RLS vs owner', loaded, () =>
+          runTimeline(context, readUrl, shape, COMPARISON_ROUNDS),
+        );
+      }
+    }
 
-    const server = await serverFacts(adminUrl);
+    const postgres = await withClient(adminUrl, (client) => postgresFacts(client));
     const pgbenchVersion = execFileSync(path.join(binDir, 'pgbench'), ['--version'], {
       encoding: 'utf8',
     }).trim();
-    const finishedAt = new Date();
-    console.log('');
-    const schemaLabel = `${schema.gitCommit?.slice(0, 7) ?? 'no git'}${schema.uncommittedSqlChanges ? ' + uncommitted SQL changes' : ''}`;
-    console.log(
-      `Database benchmark, ${startedAt.toISOString()}, PostgreSQL ${server.settings.server_version ?? server.version}, ${machineAtStart.cores} cores, schema ${schemaLabel}`,
+    const planLines = bench.scenarios.flatMap((scenario) =>
+      (scenario.explains ?? []).flatMap((capture) => [
+        `\n${scenario.scenario}: ${capture.label} (${capture.executionMs.toFixed(2)} ms, ${capture.sharedHitBlocks + capture.sharedReadBlocks} buffers)`,
+        ...capture.summary.map((line) => `  ${line}`),
+      ]),
     );
-    console.log(formatResultsTable(scenarios));
-    writeJsonReport(reportFile, {
-      benchmark: 'db',
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
+    const { exitCode } = bench.finish({
       settings: {
         durationSeconds: context.durationSeconds,
         clients: context.clients,
         pgbenchThreads: context.threads,
         pgbenchQueryMode: 'simple',
+        pgbench: pgbenchVersion,
         writeMentorsPerRun: WRITE_MENTORS,
         comparisonRounds: COMPARISON_ROUNDS,
         baselinePgbenchScale: PGBENCH_SCALE,
         readRoster: shape,
+        scenarioGroups: options.only,
         server: env.DATABASE_URL ? 'DATABASE_URL' : 'throwaway cluster',
       },
-      schema,
-      postgres: { ...server, pgbench: pgbenchVersion },
-      machine: { ...machineAtStart, loadAverageAtEnd: os.loadavg() },
-      scenarios,
+      postgres,
+      note: 'shared machine: the server and pgbench run on it together; compare ratios from the same run',
+      extra: { schema },
+      notes:
+        planLines.length > 0
+          ? ['', 'EXPLAIN (ANALYZE, BUFFERS) of the console reads:', ...planLines]
+          : [],
     });
-    console.log(`\nReport: ${reportFile}`);
-    const errored = scenarios.filter((scenario) => scenario.error);
-    return errored.length > 0 ? 1 : 0;
+    return exitCode;
   } finally {
     await cleanUp();
   }

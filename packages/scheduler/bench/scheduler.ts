@@ -23,8 +23,15 @@
  * (fsync off: the figures leave out disk flushes, about one per batch here).
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
+import {
+  atMost,
+  type ExplainCapture,
+  explain,
+  metric,
+  postgresFacts,
+  type ScenarioFigures,
+  startBench,
+} from '@peer-mentor/bench';
 import { createDb, type Db, readEnv, startLocalCluster } from '@peer-mentor/db';
 import { createTemplateDatabase, dropDatabase } from '@peer-mentor/db/testing';
 import { readSchedulerEnv } from '../src/env.js';
@@ -35,13 +42,6 @@ import {
   type NightlyResponse,
   runNightlyJobs,
 } from '../src/index.js';
-import {
-  benchReportFile,
-  createProgress,
-  machineInfo,
-  printTable,
-  writeBenchReport,
-} from './support.js';
 
 const BIG = 1_000_000;
 const SMALL = 10_000;
@@ -49,8 +49,11 @@ const BATCH_SIZE = 500;
 const TARGET_TOTAL_S = 60;
 const TARGET_BATCH_MS = 1_000;
 const TARGET_INVOCATION_MS = 10_000;
-const reportFile = benchReportFile('scheduler');
-const progress = createProgress('scheduler');
+const bench = startBench({
+  name: 'scheduler',
+  title: 'Scheduler benchmark (Node host unless noted; batches of 500, one transaction each)',
+});
+const { progress } = bench;
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
 
 interface Roster {
@@ -168,31 +171,13 @@ const addDays = (date: string, days: number) => {
   return value.toISOString().slice(0, 10);
 };
 
-interface ScenarioFigures {
-  scenario: string;
-  roster: number;
-  job: NightlyJob;
-  runDate: string;
-  changed: number;
-  batches: number;
-  totalSeconds: number;
-  rowsPerSecond: number;
-  slowestBatchMs: number;
-  slowestBatchDbMs: number;
-  meanBatchMs: number;
-  errors: number;
-  targets: { totalSeconds?: number; slowestBatchMs: number };
-  pass: boolean;
-}
-
 async function nodeScenario(
-  scenario: string,
   roster: Roster,
   job: NightlyJob,
   runDate: string,
   totalTarget?: number,
 ): Promise<ScenarioFigures> {
-  progress(`${scenario}: ${job} on ${runDate}`);
+  progress(`${job} on ${runDate}, ${count(roster.mentors)} mentors`);
   const batches: BatchReport[] = [];
   const started = performance.now();
   const result = await runNightlyJobs(
@@ -208,43 +193,40 @@ async function nodeScenario(
     },
   );
   const totalSeconds = (performance.now() - started) / 1000;
+  // Without a time budget the run goes to the end; one that did not is no figure.
+  if (!result.done) throw new Error(`${job} on ${runDate} stopped before the end`);
   const slowestBatchMs = Math.max(0, ...batches.map((batch) => batch.wallMs));
-  const figures: ScenarioFigures = {
-    scenario,
-    roster: roster.mentors,
-    job,
-    runDate,
-    changed: result.mentorsChanged,
-    batches: result.batches,
-    totalSeconds,
-    rowsPerSecond: result.mentorsChanged / totalSeconds,
-    slowestBatchMs,
-    slowestBatchDbMs: Math.max(0, ...batches.map((batch) => batch.run.lastBatch.ms)),
-    meanBatchMs:
-      batches.reduce((sum, batch) => sum + batch.wallMs, 0) / Math.max(1, batches.length),
-    errors: result.errors,
-    targets: {
-      slowestBatchMs: TARGET_BATCH_MS,
-      ...(totalTarget ? { totalSeconds: totalTarget } : {}),
-    },
-    pass:
-      result.done &&
-      result.errors === 0 &&
-      slowestBatchMs <= TARGET_BATCH_MS &&
-      (totalTarget === undefined || totalSeconds <= totalTarget),
-  };
   progress(
-    `  ${count(figures.changed)} changed in ${totalSeconds.toFixed(2)} s (${count(figures.rowsPerSecond)}/s), ` +
-      `slowest batch ${slowestBatchMs.toFixed(0)} ms`,
+    `  ${count(result.mentorsChanged)} changed in ${totalSeconds.toFixed(2)} s, slowest batch ${slowestBatchMs.toFixed(0)} ms`,
   );
-  return figures;
+  return {
+    metrics: [
+      metric('mentors changed', result.mentorsChanged, 'count'),
+      metric('batches', result.batches, 'count'),
+      metric('total time', totalSeconds, 's', totalTarget ? atMost(totalTarget) : undefined),
+      metric('mentors changed/s', result.mentorsChanged / totalSeconds, 'rows/s'),
+      metric('slowest batch', slowestBatchMs, 'ms', atMost(TARGET_BATCH_MS)),
+      metric(
+        'slowest batch in the database',
+        Math.max(0, ...batches.map((batch) => batch.run.lastBatch.ms)),
+        'ms',
+      ),
+      metric(
+        'mean batch',
+        batches.reduce((sum, batch) => sum + batch.wallMs, 0) / Math.max(1, batches.length),
+        'ms',
+      ),
+      metric('errors', result.errors, 'count', atMost(0)),
+    ],
+    details: { roster: roster.mentors, job, runDate, result },
+  };
 }
 
 /** The candidate scan of one batch at 1M, with its plan: which index, how many buffers. */
-async function candidatePlan(roster: Roster, runDate: string) {
-  const { rows } = await roster.db.pool.query<{ 'QUERY PLAN': unknown }>(
-    `explain (analyze, buffers, format json)
-     select c.valid_until, c.peer_mentor_id
+function candidatePlan(roster: Roster, runDate: string, label: string): Promise<ExplainCapture> {
+  return explain(
+    roster.db.pool,
+    `select c.valid_until, c.peer_mentor_id
      from public.peer_mentor_certifications c
      where c.organization_id = $1
        and c.expiry_handled_for is distinct from c.valid_until
@@ -253,37 +235,11 @@ async function candidatePlan(roster: Roster, runDate: string) {
      order by c.valid_until, c.peer_mentor_id
      limit ${BATCH_SIZE}`,
     [roster.organizationId, runDate],
+    `${label} (${runDate})`,
   );
-  const plan = (rows[0]!['QUERY PLAN'] as Array<{ Plan: PlanNode; 'Execution Time': number }>)[0]!;
-  const scan = findScan(plan.Plan);
-  return {
-    runDate,
-    node: scan?.['Node Type'] ?? plan.Plan['Node Type'],
-    index: scan?.['Index Name'] ?? null,
-    rows: scan?.['Actual Rows'] ?? null,
-    sharedBuffers: (plan.Plan['Shared Hit Blocks'] ?? 0) + (plan.Plan['Shared Read Blocks'] ?? 0),
-    executionMs: plan['Execution Time'],
-  };
 }
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Actual Rows'?: number;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-function findScan(node: PlanNode): PlanNode | undefined {
-  if (node['Node Type'].includes('Scan')) return node;
-  for (const child of node.Plans ?? []) {
-    const found = findScan(child);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-async function edgeScenario(roster: Roster, runDate: string) {
+async function edgeScenario(roster: Roster, runDate: string): Promise<ScenarioFigures> {
   progress(`Edge Function (Deno): certification-expiry on ${runDate}, re-invoked with its cursor`);
   const key = randomUUID();
   const edge = await serveNightlyFunctionLocally({
@@ -297,13 +253,14 @@ async function edgeScenario(roster: Roster, runDate: string) {
     elapsedMs: number;
   }> = [];
   const started = performance.now();
+  let done = false;
   try {
     let body: Record<string, unknown> = {
       jobs: ['certification-expiry'],
       date: runDate,
       rerun: true,
     };
-    for (let call = 0; call < 200; call += 1) {
+    for (let call = 0; call < 200 && !done; call += 1) {
       const callStarted = performance.now();
       const response = await fetch(edge.url, {
         method: 'POST',
@@ -323,32 +280,35 @@ async function edgeScenario(roster: Roster, runDate: string) {
       progress(
         `  invocation ${invocations.length}: ${answer.batches} batches, ${count(answer.mentorsChanged)} changed, ${wallMs.toFixed(0)} ms`,
       );
-      if (answer.done) break;
+      done = answer.done;
+      if (done) break;
       body = { cursor: answer.cursor };
     }
   } finally {
     await edge.stop();
   }
+  if (!done) throw new Error(`not done after ${invocations.length} invocations`);
   const totalSeconds = (performance.now() - started) / 1000;
   const slowest = Math.max(...invocations.map((invocation) => invocation.wallMs));
   const changed = invocations.reduce((sum, invocation) => sum + invocation.changed, 0);
   return {
-    scenario: 'expiry via Edge Function, 1M roster',
-    roster: roster.mentors,
-    runDate,
-    invocations,
-    changed,
-    totalSeconds,
-    rowsPerSecond: changed / totalSeconds,
-    slowestInvocationMs: slowest,
-    settings: { batchSize: 500, maxBatchesPerCall: 20, timeBudgetMs: 5_000 },
-    target: { invocationMs: TARGET_INVOCATION_MS },
-    pass: slowest < TARGET_INVOCATION_MS,
+    metrics: [
+      metric('invocations', invocations.length, 'count'),
+      metric('mentors changed', changed, 'count'),
+      metric('total time', totalSeconds, 's'),
+      metric('mentors changed/s', changed / totalSeconds, 'rows/s'),
+      metric('slowest invocation', slowest, 'ms', atMost(TARGET_INVOCATION_MS)),
+    ],
+    details: {
+      roster: roster.mentors,
+      runDate,
+      invocations,
+      settings: { batchSize: 500, maxBatchesPerCall: 20, timeBudgetMs: 5_000 },
+    },
   };
 }
 
 async function main(): Promise<number> {
-  const loadBefore = os.loadavg();
   const env = readEnv();
   progress('starting the database server');
   const cluster = env.DATABASE_URL ? undefined : await startLocalCluster({ binDir: env.PG_BINDIR });
@@ -367,115 +327,68 @@ async function main(): Promise<number> {
     const small = await loadRoster(smallUrl, SMALL);
     rosters.push(small);
 
-    const planBefore = await candidatePlan(big, big.today);
-    const scenarios: ScenarioFigures[] = [];
-    scenarios.push(
-      await nodeScenario(
-        'expiry, 1M roster, 1% due',
-        big,
-        'certification-expiry',
-        big.today,
-        TARGET_TOTAL_S,
-      ),
+    const plans: ExplainCapture[] = [];
+    plans.push(await candidatePlan(big, big.today, 'tonight (10,000 due), before the run'));
+    await bench.scenario('expiry, 1M roster, 1% due', () =>
+      nodeScenario(big, 'certification-expiry', big.today, TARGET_TOTAL_S),
     );
-    scenarios.push(
-      await nodeScenario('expiry, 10k roster, 1% due', small, 'certification-expiry', small.today),
+    await bench.scenario('expiry, 10k roster, 1% due', () =>
+      nodeScenario(small, 'certification-expiry', small.today),
     );
-    scenarios.push(
-      await nodeScenario('resume, 1M roster, 0.5% due', big, 'scheduled-resume', big.today),
+    await bench.scenario('resume, 1M roster, 0.5% due', () =>
+      nodeScenario(big, 'scheduled-resume', big.today),
     );
     // Later nights on the same roster: 30 days on (the Edge Function), 60 days on (quiet).
-    const edge = await edgeScenario(big, addDays(big.today, 30));
+    await bench.scenario('expiry via Edge Function (Deno), 1M roster', () =>
+      edgeScenario(big, addDays(big.today, 30)),
+    );
     const quietNight = addDays(big.today, 60);
-    const planQuiet = await candidatePlan(big, quietNight);
+    plans.push(
+      await candidatePlan(big, quietNight, 'quiet night (100 due), right after two nights'),
+    );
     // The nights above ran back to back: the 20,000 certifications they marked left dead
     // entries in the partial index, which autovacuum removes between real nights.
     await big.db.pool.query('vacuum analyze public.peer_mentor_certifications');
-    const planQuietVacuumed = await candidatePlan(big, quietNight);
-    scenarios.push(
-      await nodeScenario('expiry, 1M roster, 100 due', big, 'certification-expiry', quietNight),
+    plans.push(await candidatePlan(big, quietNight, 'quiet night (100 due), after vacuum'));
+    await bench.scenario('expiry, 1M roster, 100 due', () =>
+      nodeScenario(big, 'certification-expiry', quietNight),
     );
+    await bench.scenario('candidate scan of one batch at 1M', async () => ({
+      metrics: plans.map((plan) => metric(plan.label, plan.executionMs, 'ms')),
+      details: {},
+      explains: plans,
+    }));
 
-    printTable(
-      'scheduler benchmark (Node host unless noted; batches of 500, one transaction each)',
-      [
-        [
-          'scenario',
-          'roster',
-          'changed',
-          'batches',
-          'total s',
-          'rows/s',
-          'slowest batch ms',
-          '(in database)',
-          'mean batch ms',
-          'target',
-          'result',
-        ],
-        ...scenarios.map((s) => [
-          s.scenario,
-          count(s.roster),
-          count(s.changed),
-          String(s.batches),
-          s.totalSeconds.toFixed(2),
-          count(s.rowsPerSecond),
-          s.slowestBatchMs.toFixed(0),
-          s.slowestBatchDbMs.toFixed(0),
-          s.meanBatchMs.toFixed(0),
-          `${s.targets.totalSeconds ? `≤ ${s.targets.totalSeconds} s, ` : ''}batch ≤ ${s.targets.slowestBatchMs} ms`,
-          s.pass ? 'pass' : 'FAIL',
-        ]),
-        [
-          edge.scenario,
-          count(edge.roster),
-          count(edge.changed),
-          String(edge.invocations.reduce((sum, invocation) => sum + invocation.batches, 0)),
-          edge.totalSeconds.toFixed(2),
-          count(edge.rowsPerSecond),
-          '',
-          '',
-          '',
-          `invocation < ${TARGET_INVOCATION_MS / 1000} s`,
-          edge.pass ? 'pass' : 'FAIL',
-        ],
-      ],
-    );
-    console.log('\nEdge Function invocations (wall ms as the caller saw them):');
-    for (const [index, invocation] of edge.invocations.entries()) {
-      console.log(
-        `  #${index + 1}: ${invocation.wallMs.toFixed(0)} ms, ${invocation.batches} batches, ${count(invocation.changed)} changed`,
-      );
-    }
-    console.log('\ncandidate scan of one batch at 1M (EXPLAIN ANALYZE, BUFFERS):');
-    const plans = [
-      ['tonight (10,000 due), before the run', planBefore],
-      ['quiet night (100 due), right after two nights', planQuiet],
-      ['quiet night (100 due), after vacuum', planQuietVacuumed],
-    ] as const;
-    for (const [label, plan] of plans) {
-      console.log(
-        `  ${label}: ${plan.node} on ${plan.index}, ${plan.rows} rows, ${plan.sharedBuffers} buffers, ${plan.executionMs.toFixed(2)} ms`,
-      );
-    }
-
-    writeBenchReport(reportFile, {
-      benchmark: 'scheduler',
-      at: new Date().toISOString(),
+    const edge = bench.scenarios.find((scenario) => scenario.scenario.includes('Edge Function'));
+    const invocations = (edge?.details.invocations ?? []) as Array<{
+      wallMs: number;
+      batches: number;
+      changed: number;
+    }>;
+    const { exitCode } = bench.finish({
       settings: {
         batchSize: BATCH_SIZE,
         rosters: [BIG, SMALL],
         durability: env.DATABASE_URL ? 'server default' : 'fsync off (throwaway cluster)',
       },
-      scenarios,
-      edgeFunction: edge,
-      candidatePlans: Object.fromEntries(plans),
-      machine: machineInfo(
-        loadBefore,
-        'shared machine; the database, the host and Deno run on it together',
-      ),
+      postgres: await postgresFacts(big.db.pool),
+      note: 'shared machine; the database, the host and Deno run on it together',
+      notes: [
+        '',
+        'Edge Function invocations (wall ms as the caller saw them):',
+        ...invocations.map(
+          (invocation, index) =>
+            `  #${index + 1}: ${invocation.wallMs.toFixed(0)} ms, ${invocation.batches} batches, ${count(invocation.changed)} changed`,
+        ),
+        '',
+        'candidate scan of one batch at 1M (EXPLAIN ANALYZE, BUFFERS):',
+        ...plans.flatMap((plan) => [
+          `  ${plan.label}: ${plan.rows} rows, ${plan.sharedHitBlocks + plan.sharedReadBlocks} buffers, ${plan.executionMs.toFixed(2)} ms`,
+          ...plan.summary.map((line) => `    ${line}`),
+        ]),
+      ],
     });
-    progress(`report written to ${path.relative(process.cwd(), reportFile)}`);
-    return 0;
+    return exitCode;
   } finally {
     for (const roster of rosters) await roster.db.close();
     await dropDatabase(adminUrl, 'pm_bench_sched_big').catch(() => {});

@@ -6,7 +6,7 @@
  * them to the fake Dataverse server, which answers every Web API request after 50 ms. Only the
  * newest version of each mentor is sent (the older ones are superseded), so 2,000 writes.
  *
- * Two scenarios, one row each:
+ * Two scenarios:
  *   limited    the strict fake with Dataverse's service protection limits (6,000 requests and
  *              1,200 s of execution per 5 minutes, 52 concurrent) and the default shared pace;
  *              targets: no 429, every mentor's record at its newest version, and the elapsed
@@ -18,8 +18,15 @@
  * Prints a table and writes <repo>/.bench-results/sync.json. A missed target is reported,
  * not fatal. Server: a throwaway cluster from the machine's binaries.
  */
-import os from 'node:os';
-import path from 'node:path';
+import {
+  atLeast,
+  atMost,
+  metric,
+  postgresFacts,
+  ratioMetric,
+  type ScenarioFigures,
+  startBench,
+} from '@peer-mentor/bench';
 import { createDb, type Db, serviceRoleClaims, withCaller } from '@peer-mentor/db';
 import { createTemplateDatabase, dropDatabase, startTestServer } from '@peer-mentor/db/testing';
 import {
@@ -35,13 +42,6 @@ import {
 } from '@peer-mentor/dynamics-client/testing';
 import { readSchedulerEnv } from '../src/env.js';
 import { createDispatcher } from '../src/hosts/node/dispatch.js';
-import {
-  benchReportFile,
-  createProgress,
-  machineInfo,
-  printTable,
-  writeBenchReport,
-} from './support.js';
 
 const MENTORS = 2_000;
 const TRANSITIONS_PER_MENTOR = 5;
@@ -49,8 +49,11 @@ const EVENTS = MENTORS * TRANSITIONS_PER_MENTOR;
 const LATENCY_MS = 50;
 const TARGET_RATIO = 0.8;
 const DATABASE = 'pm_bench_sync';
-const reportFile = benchReportFile('sync');
-const progress = createProgress('sync');
+const bench = startBench({
+  name: 'sync',
+  title: `Sync benchmark: ${EVENTS} events over ${MENTORS} mentors → fake Dataverse, ${LATENCY_MS} ms per request`,
+});
+const { progress } = bench;
 
 /** Counts answered pushes, for progress. */
 function counted(client: DynamicsPortalClient, answered: { count: number }): DynamicsPortalClient {
@@ -112,7 +115,7 @@ interface Scenario {
   env: Record<string, string>;
 }
 
-async function runScenario(url: string, scenario: Scenario) {
+async function runScenario(url: string, scenario: Scenario): Promise<ScenarioFigures> {
   const fake = await FakeDataverseServer.start({
     latencyMs: LATENCY_MS,
     limits: scenario.limits === false ? false : scenario.limits,
@@ -214,31 +217,34 @@ async function runScenario(url: string, scenario: Scenario) {
         requests,
         scenario.limits === false ? dataverseLimits : scenario.limits,
       ) / 1000;
-    const ratio = leastAtCapSeconds / seconds;
-    const pass =
-      correct === MENTORS &&
-      other === 0 &&
-      (scenario.name === 'unlimited' || (throttled === 0 && ratio >= TARGET_RATIO));
+    const limited = scenario.name === 'limited';
     return {
-      scenario: scenario.name,
-      mentors: mentorIds.length,
-      events: EVENTS,
-      delivered,
-      superseded,
-      leftUnsent: other,
-      mentorsAtNewestVersion: correct,
-      seconds: Number(seconds.toFixed(2)),
-      requests,
-      throttled,
-      tokenRequests: fake.tokenRequests,
-      peakConcurrentRequestsAtFake: fake.peakConcurrentRequests,
-      concurrencyCap: cap,
-      leastSecondsAtThisCap: Number(leastAtCapSeconds.toFixed(2)),
-      leastSecondsUnderLimits: Number(leastUnderLimitsSeconds.toFixed(2)),
-      ratioToLeastAtCap: Number(ratio.toFixed(3)),
-      pace: env.dispatch.pace ?? null,
-      pass,
-      summary,
+      metrics: [
+        metric('elapsed', seconds, 's'),
+        metric('least at this cap', leastAtCapSeconds, 's'),
+        metric('least under the limits', leastUnderLimitsSeconds, 's'),
+        ratioMetric(
+          'ratio least at cap ÷ elapsed',
+          { label: `least time at the concurrency cap (${cap})`, value: leastAtCapSeconds },
+          { label: 'elapsed', value: seconds },
+          limited ? atLeast(TARGET_RATIO) : undefined,
+        ),
+        metric('requests', requests, 'count'),
+        metric('429 answers', throttled, 'count', limited ? atMost(0) : undefined),
+        metric('mentors at their newest version', correct, 'count', atLeast(MENTORS)),
+        metric('events left unsent', other, 'count', atMost(0)),
+        metric('superseded events', superseded, 'count'),
+        metric('peak concurrent requests at the fake', fake.peakConcurrentRequests, 'count'),
+      ],
+      details: {
+        mentors: mentorIds.length,
+        events: EVENTS,
+        delivered,
+        tokenRequests: fake.tokenRequests,
+        concurrencyCap: cap,
+        pace: env.dispatch.pace ?? null,
+        summary,
+      },
     };
   } finally {
     await fake.close();
@@ -246,68 +252,32 @@ async function runScenario(url: string, scenario: Scenario) {
 }
 
 async function main(): Promise<number> {
-  const loadBefore = os.loadavg();
   progress('starting the database server');
   const server = await startTestServer();
   try {
     progress(`migrating ${DATABASE} (platform layer + supabase db push)`);
     const url = await createTemplateDatabase(server.adminUrl, DATABASE);
-    const results = [];
     const scenarios: Scenario[] = [
       { name: 'limited', limits: dataverseLimits, env: {} },
       { name: 'unlimited', limits: false, env: { DISPATCH_RATE_PER_SECOND: '0' } },
     ];
     for (const scenario of scenarios) {
-      results.push(await runScenario(url, scenario));
+      await bench.scenario(scenario.name, () => runScenario(url, scenario));
     }
-
-    printTable(
-      `sync benchmark: ${EVENTS} events over ${MENTORS} mentors → fake Dataverse, ${LATENCY_MS} ms per request`,
-      [
-        [
-          'scenario',
-          'elapsed',
-          'least (cap / limits)',
-          'requests',
-          '429s',
-          'at newest',
-          'superseded',
-          'result',
-        ],
-        ...results.map((result) => [
-          result.scenario,
-          `${result.seconds.toFixed(2)} s`,
-          `${result.leastSecondsAtThisCap.toFixed(1)} s (cap ${result.concurrencyCap}) / ${result.leastSecondsUnderLimits.toFixed(1)} s`,
-          String(result.requests),
-          String(result.throttled),
-          `${result.mentorsAtNewestVersion} / ${MENTORS}`,
-          String(result.superseded),
-          result.pass ? 'pass' : 'FAIL',
-        ]),
-      ],
-    );
-    console.log(
-      `targets (limited): no 429, every mentor at its newest version, least-at-cap ÷ elapsed ≥ ${TARGET_RATIO}`,
-    );
-
-    writeBenchReport(reportFile, {
-      benchmark: 'sync',
-      at: new Date().toISOString(),
+    const db = createDb(url, { maxConnections: 1 });
+    const postgres = await postgresFacts(db.pool).finally(() => db.close());
+    const { exitCode } = bench.finish({
       settings: {
         mentors: MENTORS,
         transitionsPerMentor: TRANSITIONS_PER_MENTOR,
         latencyMs: LATENCY_MS,
+        limits: dataverseLimits,
       },
-      limits: dataverseLimits,
-      results,
-      machine: machineInfo(
-        loadBefore,
-        'shared machine; the database, the dispatcher and the fake server run on it together',
-      ),
+      postgres,
+      note: 'shared machine; the database, the dispatcher and the fake server run on it together',
     });
-    progress(`report written to ${path.relative(process.cwd(), reportFile)}`);
     await dropDatabase(server.adminUrl, DATABASE);
-    return 0;
+    return exitCode;
   } finally {
     await server.stop();
   }

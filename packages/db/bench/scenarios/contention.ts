@@ -1,8 +1,8 @@
+import { latencyMetrics, metric, type ScenarioFigures } from '@peer-mentor/bench';
 import { withClient } from '../connection.js';
 import { benchId } from '../ids.js';
 import { loadWriteRoster, WRITE_ORGANIZATION } from '../load.js';
 import { runPgbench } from '../pgbench.js';
-import { latencyMetrics, metric, type ScenarioFigures } from '../report.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
 

@@ -1,12 +1,13 @@
+import { atMost, latencyMetrics, metric, type ScenarioFigures } from '@peer-mentor/bench';
 import type pg from 'pg';
 import { withCaller } from '../../src/caller.js';
 import { checkpoint, withClient } from '../connection.js';
 import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { chapterNumber, type LoadStep, loadReadRoster, type ReadRosterShape } from '../load.js';
-import { comparePgbench, runPgbench } from '../pgbench.js';
-import { latencyMetrics, metric, type ScenarioFigures } from '../report.js';
+import { runPgbench } from '../pgbench.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
+import { compareRlsToOwner, rlsAndOwnerMetrics, rlsAndOwnerScripts } from './rls-vs-owner.js';
 
 /** The reads run as the coordinator of organization 1. */
 const ORGANIZATION = 1;
@@ -132,63 +133,29 @@ export async function runStatusReads(
     };
   });
 
-  const rlsScript = pgbenchScript(
-    postgrestTransaction(coordinatorClaims, [`${PAUSED_STATUSES_UNDER_RLS};`], { readOnly: true }),
-  );
-  const ownerScript = pgbenchScript([
-    'begin read only;',
-    `select set_config('request.jwt.claims', ${sqlLiteral(JSON.stringify(coordinatorClaims))}, true);`,
-    `${PAUSED_STATUSES_AS_OWNER};`,
-    'commit;',
-  ]);
-  const labels = { rls: 'as the coordinator (RLS)', owner: 'as the owner (no RLS)' };
-  const { rls, owner } = await comparePgbench(
-    {
-      rls: {
-        ...pgbenchRun(context),
-        databaseUrl: url,
-        workload: { kind: 'script', name: 'statuses-rls', text: rlsScript },
-      },
-      owner: {
-        ...pgbenchRun(context),
-        databaseUrl: url,
-        workload: { kind: 'script', name: 'statuses-owner', text: ownerScript },
-      },
-    },
-    {
-      durationSeconds: context.durationSeconds,
-      rounds,
-      progress: (name, round, seconds) =>
-        context.progress(
-          `read path, round ${round + 1}/${rounds}: paused statuses ${labels[name]}, ${seconds} s`,
-        ),
-    },
+  const scripts = rlsAndOwnerScripts(coordinatorClaims, {
+    rls: [PAUSED_STATUSES_UNDER_RLS],
+    owner: [PAUSED_STATUSES_AS_OWNER],
+  });
+  const compared = await compareRlsToOwner(
+    context,
+    url,
+    'read path: paused statuses',
+    scripts,
+    rounds,
   );
 
   return {
     metrics: [
       metric('rows per read', plans.rowsPerRead, 'count'),
-      metric('RLS transactions/s', rls.summary.tps, 'tx/s'),
-      metric('owner transactions/s', owner.summary.tps, 'tx/s'),
-      ...latencyMetrics('RLS', rls.latency),
-      ...latencyMetrics('owner', owner.latency),
-      metric(
-        'ratio RLS ÷ owner (mean latency)',
-        rls.latency.meanMs / owner.latency.meanMs,
-        'ratio',
-        {
-          comparison: '<=',
-          limit: 1.3,
-        },
-      ),
+      ...rlsAndOwnerMetrics(compared, atMost(1.3)),
     ],
     details: {
       organizationId,
       queries: { rls: PAUSED_STATUSES_UNDER_RLS, owner: PAUSED_STATUSES_AS_OWNER },
       plans: { rls: plans.rls, owner: plans.owner },
-      rls,
-      owner,
-      scripts: { rls: rlsScript, owner: ownerScript },
+      ...compared,
+      scripts,
     },
   };
 }

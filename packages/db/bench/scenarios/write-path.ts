@@ -1,8 +1,8 @@
+import { latencyMetrics, metric, type ScenarioFigures } from '@peer-mentor/bench';
 import { checkpoint, withClient } from '../connection.js';
 import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { loadWriteRoster, WRITE_ORGANIZATION } from '../load.js';
 import { comparePgbench } from '../pgbench.js';
-import { latencyMetrics, metric, type ScenarioFigures } from '../report.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
 

@@ -1,48 +1,6 @@
+// Percentiles and latency summaries are tested with the package that has them (tooling/bench).
 import { describe, expect, it } from 'vitest';
 import { parsePgbenchSummary, parseTransactionLog } from '../bench/pgbench.js';
-import { percentile, summarizeLatencies } from '../bench/stats.js';
-
-describe('percentile (nearest rank)', () => {
-  const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-
-  it('returns a measured value: the smallest with at least p% at or below it', () => {
-    expect(percentile(values, 50)).toBe(5);
-    expect(percentile(values, 95)).toBe(10);
-    expect(percentile(values, 90)).toBe(9);
-    expect(percentile(values, 10)).toBe(1);
-    expect(percentile(values, 100)).toBe(10);
-    expect(percentile([42], 50)).toBe(42);
-  });
-
-  it('refuses no values and percentiles outside (0, 100]', () => {
-    expect(() => percentile([], 50)).toThrow(/no values/);
-    expect(() => percentile(values, 0)).toThrow(/\(0, 100\]/);
-    expect(() => percentile(values, 101)).toThrow(/\(0, 100\]/);
-  });
-});
-
-describe('summarizeLatencies', () => {
-  it('sorts microseconds numerically and reports milliseconds', () => {
-    // 100 transactions of 1..100 ms, given out of order and in microseconds.
-    const us = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) * 1000 + 1000);
-    expect(summarizeLatencies(us)).toEqual({
-      transactions: 100,
-      meanMs: 50.5,
-      p50Ms: 50,
-      p95Ms: 95,
-      p99Ms: 99,
-      maxMs: 100,
-    });
-  });
-
-  it('does not sort as strings (9 ms < 10 ms)', () => {
-    expect(summarizeLatencies([10_000, 9_000]).p50Ms).toBe(9);
-  });
-
-  it('treats a run without a completed transaction as an error', () => {
-    expect(() => summarizeLatencies([])).toThrow(/no transaction completed/);
-  });
-});
 
 describe('parseTransactionLog', () => {
   it('reads latencies and counts transactions that failed or were skipped', () => {

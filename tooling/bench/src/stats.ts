@@ -1,6 +1,7 @@
-/** Latency figures of one pgbench run, in milliseconds. */
+/** Latency figures of a run, in milliseconds. */
 export interface LatencySummary {
-  transactions: number;
+  /** How many latencies were measured. */
+  samples: number;
   meanMs: number;
   p50Ms: number;
   p95Ms: number;
@@ -20,19 +21,21 @@ export function percentile(sortedAscending: ArrayLike<number>, p: number): numbe
   return sortedAscending[rank - 1] as number;
 }
 
-/** Summarizes per-transaction latencies given in microseconds (pgbench's log unit). */
-export function summarizeLatencies(latenciesUs: ArrayLike<number>): LatencySummary {
-  const sorted = Float64Array.from(latenciesUs).sort();
-  if (sorted.length === 0) throw new Error('no transaction completed, so there is no latency');
+/**
+ * Summarizes latencies given in milliseconds (divide microseconds by 1000 first). Sorts
+ * numerically; no latency at all is an error, since a run that completed nothing has none.
+ */
+export function summarizeLatencies(latenciesMs: ArrayLike<number>): LatencySummary {
+  const sorted = Float64Array.from(latenciesMs).sort();
+  if (sorted.length === 0) throw new Error('no call completed, so there is no latency');
   let total = 0;
   for (const value of sorted) total += value;
-  const ms = (us: number) => us / 1000;
   return {
-    transactions: sorted.length,
-    meanMs: ms(total / sorted.length),
-    p50Ms: ms(percentile(sorted, 50)),
-    p95Ms: ms(percentile(sorted, 95)),
-    p99Ms: ms(percentile(sorted, 99)),
-    maxMs: ms(sorted[sorted.length - 1] as number),
+    samples: sorted.length,
+    meanMs: total / sorted.length,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted[sorted.length - 1] as number,
   };
 }

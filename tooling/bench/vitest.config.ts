@@ -1,0 +1,3 @@
+import { defineSuiteConfig } from '@peer-mentor/vitest-config';
+
+export default defineSuiteConfig('bench');
