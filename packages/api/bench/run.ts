@@ -21,12 +21,22 @@
  * request rate limits are switched off.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  atLeast,
+  atMost,
+  formatTable,
+  metric,
+  postgresFacts,
+  ratioMetric,
+  startBench,
+  summarizeLatencies,
+} from '@peer-mentor/bench';
 import {
   authenticatorUrl,
   demoId,
@@ -62,16 +72,21 @@ for (const [name, value] of Object.entries({ durationMs, concurrency, rounds, wa
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const repoRoot = path.resolve(packageRoot, '..', '..');
 const SECRET = 'peer-mentor-bench-secret-of-at-least-32-characters';
 const hlf = demoId('hlf');
 const admin = demoId('hlf-admin');
 const kari = demoId('hlf-kari');
 const oslo = demoId('hlf-oslo');
+/** The API's log level in the run (warn: no access-log line per call). */
+const API_LOG_LEVEL = 'warn';
 /** Mentors created for the read path, and the page size the reads ask for. */
 const READ_MENTORS = 400;
 const PAGE = 25;
-const log = (line: string) => console.log(`[bench:api] ${line}`);
+const run = startBench({
+  name: 'api',
+  title: 'API benchmark: the same calls through supabase-js and raw HTTP → the API, and direct pg',
+});
+const log = run.progress;
 
 /** One call: pause or resume `mentor`; throws when the call failed. */
 type Call = (mentor: string, pause: boolean) => Promise<void>;
@@ -211,28 +226,22 @@ function runPhase(call: Call, mentors: string[], ms: number): Promise<PhaseResul
 /** A read: resolves when the rows arrived, throws when the read failed. */
 type Read = () => Promise<void>;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
-}
-
+/** A path's figures over its rounds: throughput, latency and CPU per call of each party. */
 function summarize(results: PhaseResult[]) {
-  const latencies = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
+  const latency = summarizeLatencies(results.flatMap((result) => result.latenciesMs));
   const elapsedMs = results.reduce((sum, result) => sum + result.elapsedMs, 0);
-  const calls = latencies.length;
+  const calls = latency.samples;
   const cpu = (party: keyof CpuShares) =>
-    results.reduce((sum, result) => sum + result.cpuMs[party], 0) / Math.max(1, calls);
+    results.reduce((sum, result) => sum + result.cpuMs[party], 0) / calls;
   return {
     calls,
     errors: results.reduce((sum, result) => sum + result.errors, 0),
     throughputPerSecond: calls / (elapsedMs / 1000),
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
-    p99Ms: percentile(latencies, 99),
+    ...latency,
     cpuMsPerCall: { client: cpu('client'), server: cpu('server'), database: cpu('database') },
   };
 }
+type PathSummary = ReturnType<typeof summarize>;
 
 /** Mentors in HLF Oslo for the workers, each with its own status row (no lock contention). */
 async function createBenchMentors(databaseUrl: string, count: number): Promise<string[]> {
@@ -293,6 +302,16 @@ async function createReadMentors(databaseUrl: string, count: number): Promise<vo
   }
 }
 
+async function withAdminClient<T>(url: string, use: (client: pg.Client) => Promise<T>) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The postmaster of the cluster behind `databaseUrl`: the parent of a backend. */
 async function postmasterPid(databaseUrl: string): Promise<number | undefined> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -330,7 +349,7 @@ async function startApiProcess(databaseUrl: string) {
         JWT_SECRET: SECRET,
         API_PORT: String(port),
         DB_POOL_MAX: String(concurrency),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: API_LOG_LEVEL,
         // The bench measures the call path at full speed from one address and one user, far
         // above the default request rate limits; it turns them off, explicitly.
         RATE_LIMITS: 'off',
@@ -399,7 +418,6 @@ async function main() {
   log(
     `${os.cpus().length} cores; concurrency ${concurrency}, ${durationMs / 1000} s per path in ${rounds} rounds`,
   );
-  const loadBefore = os.loadavg();
   const server = await startTestServer();
   try {
     log('migrating a bench database (platform layer + supabase db push)');
@@ -635,138 +653,186 @@ async function main() {
     await floor.stop();
     await direct.end();
 
+    const postgres = await withAdminClient(server.adminUrl, postgresFacts);
     const service = summarize(serviceRuns);
     const directSummary = summarize(directRuns);
     const floorSummary = summarize(floorRuns);
     const rawService = summarize(rawServiceRuns);
     const rawFloor = summarize(rawFloorRuns);
+    const readSummaries = {
+      table: {
+        direct: summarize(readRuns.table.direct),
+        service: summarize(readRuns.table.service),
+      },
+      rpc: { direct: summarize(readRuns.rpc.direct), service: summarize(readRuns.rpc.service) },
+    };
+    // What remains of the API's p50 once the client's HTTP round trip (the floor) and the
+    // database's own work (the direct path) are taken out.
     const addedP50Ms = service.p50Ms - directSummary.p50Ms;
-    // What remains once the client's HTTP round trip (the floor) and the database's own work
-    // (the direct path) are taken out.
     const apiOwnShareAtP50Ms = addedP50Ms - floorSummary.p50Ms;
     const rawApiOwnShareAtP50Ms = rawService.p50Ms - directSummary.p50Ms - rawFloor.p50Ms;
-    const throughputRatio = service.throughputPerSecond / directSummary.throughputPerSecond;
-    const targets = {
-      apiOwnShareAtP50Ms: { limit: 1, value: apiOwnShareAtP50Ms, met: apiOwnShareAtP50Ms <= 1 },
-      throughputRatio: { limit: 0.7, value: throughputRatio, met: throughputRatio >= 0.7 },
-    };
+    const throughput = (label: string, summary: PathSummary) => ({
+      label: `${label} calls/s`,
+      value: summary.throughputPerSecond,
+    });
+    const cpuMetrics = (label: string, summary: PathSummary) => [
+      metric(`${label}: client CPU per call`, summary.cpuMsPerCall.client, 'ms'),
+      metric(`${label}: server CPU per call`, summary.cpuMsPerCall.server, 'ms'),
+      metric(`${label}: database CPU per call`, summary.cpuMsPerCall.database, 'ms'),
+    ];
 
-    const cpuCell = (ms: number) => (ms * 1000).toFixed(0).padStart(8);
-    const row = (name: string, s: typeof service) =>
-      `  ${name.padEnd(32)} ${s.calls.toString().padStart(7)} ${s.errors.toString().padStart(6)} ${s.throughputPerSecond.toFixed(0).padStart(8)} ${s.p50Ms.toFixed(2).padStart(7)} ${s.p95Ms.toFixed(2).padStart(7)} ${s.p99Ms.toFixed(2).padStart(7)} ${cpuCell(s.cpuMsPerCall.client)} ${cpuCell(s.cpuMsPerCall.server)} ${cpuCell(s.cpuMsPerCall.database)}`;
-    console.log();
-    console.log(
-      `  ${'path'.padEnd(32)} ${'calls'.padStart(7)} ${'errors'.padStart(6)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'client'.padStart(8)} ${'server'.padStart(8)} ${'db'.padStart(8)}`,
-    );
-    console.log(`  ${' '.repeat(32 + 48)}   CPU µs per call`);
-    console.log(row('direct pg (withCaller)', directSummary));
-    console.log(row('supabase-js → API (HTTP)', service));
-    console.log(row('supabase-js → canned reply', floorSummary));
-    console.log(row('raw HTTP → API', rawService));
-    console.log(row('raw HTTP → canned reply', rawFloor));
-    const summarizeRead = (runs: { service: PhaseResult[]; direct: PhaseResult[] }) => {
-      const directRead = summarize(runs.direct);
-      const serviceRead = summarize(runs.service);
-      return {
-        direct: directRead,
-        service: serviceRead,
-        addedP50Ms: serviceRead.p50Ms - directRead.p50Ms,
-        throughputRatio: serviceRead.throughputPerSecond / directRead.throughputPerSecond,
-      };
-    };
-    const readSummaries = {
-      table: summarizeRead(readRuns.table),
-      rpc: summarizeRead(readRuns.rpc),
-    };
-    console.log(row('read: table, direct pg', readSummaries.table.direct));
-    console.log(row('read: table, supabase-js → API', readSummaries.table.service));
-    console.log(row('read: rpc+eq/order/range, direct', readSummaries.rpc.direct));
-    console.log(row('read: rpc+eq/order/range, API', readSummaries.rpc.service));
-    console.log();
-    for (const [name, summary] of Object.entries(readSummaries)) {
-      console.log(
-        `  ${name} read: ${(summary.throughputRatio * 100).toFixed(1)} % of direct throughput, ${summary.addedP50Ms.toFixed(2)} ms added at p50`,
-      );
+    await run.scenario('write: activate_pause / deactivate_pause', async () => ({
+      metrics: [
+        metric(
+          "API's own share at p50 (API − floor − direct)",
+          apiOwnShareAtP50Ms,
+          'ms',
+          atMost(1),
+        ),
+        ratioMetric(
+          'throughput through the API ÷ direct pg',
+          throughput('supabase-js → API', service),
+          throughput('direct pg', directSummary),
+          atLeast(0.7),
+        ),
+        metric('supabase-js → API latency p50', service.p50Ms, 'ms'),
+        metric('direct pg latency p50', directSummary.p50Ms, 'ms'),
+        metric('floor (supabase-js → canned reply) latency p50', floorSummary.p50Ms, 'ms'),
+        metric("raw HTTP: API's own share at p50", rawApiOwnShareAtP50Ms, 'ms'),
+        ratioMetric(
+          'raw HTTP throughput through the API ÷ direct pg',
+          throughput('raw HTTP → API', rawService),
+          throughput('direct pg', directSummary),
+        ),
+        ...cpuMetrics('supabase-js → API', service),
+        ...cpuMetrics('raw HTTP → API', rawService),
+        ...cpuMetrics('direct pg', directSummary),
+      ],
+      details: {
+        calls:
+          'activate_pause / deactivate_pause alternating, one mentor per worker, as an org admin',
+        direct: directSummary,
+        service,
+        floor: floorSummary,
+        rawService,
+        rawFloor,
+        addedP50Ms,
+      },
+    }));
+    for (const [name, call] of [
+      [
+        'table',
+        ".from('peer_mentor_status').select(5 columns).eq('status','paused').order('paused_at',{ascending:false}).range(25, 49)",
+      ],
+      [
+        'rpc',
+        ".rpc('get_active_pauses_for_chapter', Oslo).eq('reason_code','vacation').order('paused_at',{ascending:false}).range(0, 24)",
+      ],
+    ] as const) {
+      const summary = readSummaries[name];
+      await run.scenario(`read: ${name}`, async () => ({
+        metrics: [
+          ratioMetric(
+            'throughput through the API ÷ direct pg',
+            throughput('supabase-js → API', summary.service),
+            throughput('direct pg', summary.direct),
+          ),
+          metric('added at p50 (API − direct)', summary.service.p50Ms - summary.direct.p50Ms, 'ms'),
+          metric('server CPU per call', summary.service.cpuMsPerCall.server, 'ms'),
+        ],
+        details: {
+          call,
+          as: `a coordinator; ${READ_MENTORS} extra mentors in Oslo (half paused); pages of ${PAGE}; direct = the same query shaped to the same JSON over a pg pool with withCaller (read only)`,
+          ...summary,
+        },
+      }));
     }
-    console.log(`  added at p50 (API − direct): ${addedP50Ms.toFixed(2)} ms`);
-    console.log(
-      `  client + HTTP floor at p50: ${floorSummary.p50Ms.toFixed(2)} ms; the API's own share: ${apiOwnShareAtP50Ms.toFixed(2)} ms (target ≤ 1 ms: ${targets.apiOwnShareAtP50Ms.met ? 'met' : 'NOT met'}); through raw HTTP: ${rawApiOwnShareAtP50Ms.toFixed(2)} ms`,
-    );
-    console.log(
-      `  CPU per call through supabase-js: client ${cpuCell(service.cpuMsPerCall.client).trim()} µs, API ${cpuCell(service.cpuMsPerCall.server).trim()} µs, PostgreSQL ${cpuCell(service.cpuMsPerCall.database).trim()} µs; direct: client ${cpuCell(directSummary.cpuMsPerCall.client).trim()} µs, PostgreSQL ${cpuCell(directSummary.cpuMsPerCall.database).trim()} µs`,
-    );
-    console.log(
-      `  throughput kept: ${(throughputRatio * 100).toFixed(1)} % of direct (target ≥ 70 %: ${targets.throughputRatio.met ? 'met' : 'NOT met'})`,
-    );
 
-    const resultsDir = path.join(repoRoot, '.bench-results');
-    mkdirSync(resultsDir, { recursive: true });
-    const report = {
-      benchmark: 'api',
-      date: new Date().toISOString(),
-      machine: { cores: os.cpus().length, node: process.version },
-      load: {
+    // Every path side by side, with the CPU each party spent per call (µs).
+    const µs = (ms: number) => (ms * 1000).toFixed(0);
+    const pathRow = (name: string, summary: PathSummary) => [
+      name,
+      String(summary.calls),
+      String(summary.errors),
+      summary.throughputPerSecond.toFixed(0),
+      summary.p50Ms.toFixed(2),
+      summary.p95Ms.toFixed(2),
+      summary.p99Ms.toFixed(2),
+      µs(summary.cpuMsPerCall.client),
+      µs(summary.cpuMsPerCall.server),
+      µs(summary.cpuMsPerCall.database),
+    ];
+    const pathsTable = formatTable(
+      [
+        [
+          'path',
+          'calls',
+          'errors',
+          'calls/s',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'client µs',
+          'server µs',
+          'db µs',
+        ],
+        pathRow('direct pg (withCaller)', directSummary),
+        pathRow('supabase-js → API', service),
+        pathRow('supabase-js → canned reply (floor)', floorSummary),
+        pathRow('raw HTTP → API', rawService),
+        pathRow('raw HTTP → canned reply (floor)', rawFloor),
+        pathRow('read: table, direct pg', readSummaries.table.direct),
+        pathRow('read: table, supabase-js → API', readSummaries.table.service),
+        pathRow('read: rpc+eq/order/range, direct', readSummaries.rpc.direct),
+        pathRow('read: rpc+eq/order/range, API', readSummaries.rpc.service),
+      ],
+      { rightAligned: [1, 2, 3, 4, 5, 6, 7, 8, 9] },
+    );
+    const { exitCode } = run.finish({
+      settings: {
         concurrency,
         durationSecondsPerPath: durationMs / 1000,
         rounds,
         warmupSeconds: warmupMs / 1000,
+        apiLogLevel: API_LOG_LEVEL,
       },
-      calls:
-        'activate_pause / deactivate_pause alternating, one mentor per worker, as an org admin',
-      direct: directSummary,
-      service,
-      floor: {
-        description:
-          'supabase-js against a process that answers at once with a canned row: what the client and the loopback HTTP hop cost alone',
-        ...floorSummary,
-      },
-      raw: {
-        description:
-          'the same calls as raw HTTP/1.1 requests (node:http, kept-alive sockets) without supabase-js: the load generator costs less CPU',
-        service: rawService,
-        floor: rawFloor,
-        apiOwnShareAtP50Ms: rawApiOwnShareAtP50Ms,
-      },
-      addedP50Ms,
-      apiOwnShareAtP50Ms,
-      cpu: {
-        description:
-          'CPU ms per call (user + system) over the phases: client = the load generator (this process), server = the API process (or the floor server), database = every backend of the cluster; from /proc',
-        service: service.cpuMsPerCall,
-        direct: directSummary.cpuMsPerCall,
-        floor: floorSummary.cpuMsPerCall,
-        rawService: rawService.cpuMsPerCall,
-        rawFloor: rawFloor.cpuMsPerCall,
-      },
-      loadAverage: { before: loadBefore, after: os.loadavg() },
-      targets,
-      reads: {
-        description: `as a coordinator, ${READ_MENTORS} extra mentors in Oslo (half paused); pages of ${PAGE}; direct = the same query shaped to the same JSON over a pg pool with withCaller (read only)`,
-        table: {
-          call: ".from('peer_mentor_status').select(5 columns).eq('status','paused').order('paused_at',{ascending:false}).range(25, 49)",
-          ...readSummaries.table,
-        },
-        rpc: {
-          call: ".rpc('get_active_pauses_for_chapter', Oslo).eq('reason_code','vacation').order('paused_at',{ascending:false}).range(0, 24)",
-          ...readSummaries.rpc,
+      postgres,
+      note: 'CPU per call (user + system, from /proc): client = this load generator, server = the API process (or the floor server), database = every backend of the cluster',
+      extra: {
+        apiOwnShareAtP50Ms,
+        rawApiOwnShareAtP50Ms,
+        addedP50Ms,
+        throughputRatio: service.throughputPerSecond / directSummary.throughputPerSecond,
+        cpuMsPerCall: {
+          service: service.cpuMsPerCall,
+          rawService: rawService.cpuMsPerCall,
+          direct: directSummary.cpuMsPerCall,
+          floor: floorSummary.cpuMsPerCall,
+          rawFloor: rawFloor.cpuMsPerCall,
         },
       },
-    };
-    writeFileSync(path.join(resultsDir, 'api.json'), `${JSON.stringify(report, null, 2)}\n`);
-    log(`wrote ${path.join(resultsDir, 'api.json')}`);
+      notes: [
+        '',
+        pathsTable,
+        '',
+        `API's own share at p50: ${apiOwnShareAtP50Ms.toFixed(2)} ms through supabase-js, ${rawApiOwnShareAtP50Ms.toFixed(2)} ms through raw HTTP`,
+        `CPU per call through supabase-js: client ${µs(service.cpuMsPerCall.client)} µs, API ${µs(service.cpuMsPerCall.server)} µs, PostgreSQL ${µs(service.cpuMsPerCall.database)} µs; direct: client ${µs(directSummary.cpuMsPerCall.client)} µs, PostgreSQL ${µs(directSummary.cpuMsPerCall.database)} µs`,
+      ],
+    });
     const failed =
       service.errors +
       rawService.errors +
       directSummary.errors +
       Object.values(readSummaries).reduce((sum, r) => sum + r.direct.errors + r.service.errors, 0);
     if (failed > 0) throw new Error(`${failed} calls failed`);
+    return exitCode;
   } finally {
     await server.stop();
   }
 }
 
 main().then(
-  () => process.exit(0),
+  (exitCode) => process.exit(exitCode),
   (error: unknown) => {
     console.error(error);
     process.exit(1);
