@@ -39,10 +39,12 @@ import {
 } from '@peer-mentor/bench';
 import {
   authenticatorUrl,
+  callerTransactionBegin,
   demoId,
   freeLoopbackPort,
   liftStatusTransitionLimit,
   loadDemoData,
+  sqlLiteral,
   userClaims,
   withCaller,
 } from '@peer-mentor/db';
@@ -514,6 +516,15 @@ async function main() {
           : client.query('select * from public.deactivate_pause($1, $2)', [mentor, hlf]),
       );
     };
+    // Direct in one round trip: begin, the settings, the call and commit in one message, as the
+    // API now sends it; the database's work without withCaller's two extra round trips.
+    const viaDirectOneTrip: Call = async (mentor, pause) => {
+      const begin = callerTransactionBegin(claims, { statementTimeoutMs: 8000 });
+      const call = pause
+        ? `public.activate_pause(${sqlLiteral(mentor)}, ${sqlLiteral(hlf)}, 'vacation')`
+        : `public.deactivate_pause(${sqlLiteral(mentor)}, ${sqlLiteral(hlf)})`;
+      await direct.query(`${begin}; select * from ${call}; commit`);
+    };
 
     // The floor answers with a row like the ones the calls return (and never fails).
     const floor = await startFloorServer(
@@ -602,6 +613,7 @@ async function main() {
     await runPhase(rawViaService, mentors, warmupMs / 2);
     cpuWatch.server = undefined;
     await runPhase(viaDirect, mentors, warmupMs);
+    await runPhase(viaDirectOneTrip, mentors, warmupMs / 2);
     cpuWatch.server = api.pid;
     for (const read of Object.values(reads)) {
       await runWorkers(concurrency, warmupMs / 2, read.service);
@@ -609,6 +621,7 @@ async function main() {
     }
     const serviceRuns: PhaseResult[] = [];
     const directRuns: PhaseResult[] = [];
+    const directOneTripRuns: PhaseResult[] = [];
     const floorRuns: PhaseResult[] = [];
     const rawServiceRuns: PhaseResult[] = [];
     const rawFloorRuns: PhaseResult[] = [];
@@ -624,6 +637,8 @@ async function main() {
       log(`round ${round}/${rounds}: direct`);
       cpuWatch.server = undefined;
       directRuns.push(await runPhase(viaDirect, mentors, durationMs / rounds));
+      log(`round ${round}/${rounds}: direct, one round trip`);
+      directOneTripRuns.push(await runPhase(viaDirectOneTrip, mentors, durationMs / rounds));
       log(`round ${round}/${rounds}: service`);
       cpuWatch.server = api.pid;
       serviceRuns.push(await runPhase(viaService, mentors, durationMs / rounds));
@@ -656,6 +671,7 @@ async function main() {
     const postgres = await withAdminClient(server.adminUrl, postgresFacts);
     const service = summarize(serviceRuns);
     const directSummary = summarize(directRuns);
+    const directOneTrip = summarize(directOneTripRuns);
     const floorSummary = summarize(floorRuns);
     const rawService = summarize(rawServiceRuns);
     const rawFloor = summarize(rawFloorRuns);
@@ -697,6 +713,11 @@ async function main() {
         ),
         metric('supabase-js → API latency p50', service.p50Ms, 'ms'),
         metric('direct pg latency p50', directSummary.p50Ms, 'ms'),
+        metric(
+          "API's own share at p50 against direct in one round trip",
+          service.p50Ms - floorSummary.p50Ms - directOneTrip.p50Ms,
+          'ms',
+        ),
         metric('floor (supabase-js → canned reply) latency p50', floorSummary.p50Ms, 'ms'),
         metric("raw HTTP: API's own share at p50", rawApiOwnShareAtP50Ms, 'ms'),
         ratioMetric(
@@ -712,6 +733,7 @@ async function main() {
         calls:
           'activate_pause / deactivate_pause alternating, one mentor per worker, as an org admin',
         direct: directSummary,
+        directOneTrip,
         service,
         floor: floorSummary,
         rawService,
@@ -777,6 +799,7 @@ async function main() {
           'db µs',
         ],
         pathRow('direct pg (withCaller)', directSummary),
+        pathRow('direct pg, one round trip', directOneTrip),
         pathRow('supabase-js → API', service),
         pathRow('supabase-js → canned reply (floor)', floorSummary),
         pathRow('raw HTTP → API', rawService),
@@ -807,6 +830,7 @@ async function main() {
           service: service.cpuMsPerCall,
           rawService: rawService.cpuMsPerCall,
           direct: directSummary.cpuMsPerCall,
+          directOneTrip: directOneTrip.cpuMsPerCall,
           floor: floorSummary.cpuMsPerCall,
           rawFloor: rawFloor.cpuMsPerCall,
         },
@@ -823,6 +847,7 @@ async function main() {
       service.errors +
       rawService.errors +
       directSummary.errors +
+      directOneTrip.errors +
       Object.values(readSummaries).reduce((sum, r) => sum + r.direct.errors + r.service.errors, 0);
     if (failed > 0) throw new Error(`${failed} calls failed`);
     return exitCode;
