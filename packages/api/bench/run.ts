@@ -21,17 +21,30 @@
  * request rate limits are switched off.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  atLeast,
+  atMost,
+  formatTable,
+  metric,
+  postgresFacts,
+  ratioMetric,
+  startBench,
+  summarizeLatencies,
+} from '@peer-mentor/bench';
+import {
   authenticatorUrl,
+  callerTransactionBegin,
   demoId,
   freeLoopbackPort,
   liftStatusTransitionLimit,
   loadDemoData,
+  sqlLiteral,
   userClaims,
   withCaller,
 } from '@peer-mentor/db';
@@ -47,6 +60,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
+    // A directory for a V8 CPU profile of the API process (node --cpu-prof), written when it stops.
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const durationMs = Number(flags.duration) * 1000;
@@ -59,16 +74,21 @@ for (const [name, value] of Object.entries({ durationMs, concurrency, rounds, wa
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const repoRoot = path.resolve(packageRoot, '..', '..');
 const SECRET = 'peer-mentor-bench-secret-of-at-least-32-characters';
 const hlf = demoId('hlf');
 const admin = demoId('hlf-admin');
 const kari = demoId('hlf-kari');
 const oslo = demoId('hlf-oslo');
+/** The API's log level in the run (warn: no access-log line per call). */
+const API_LOG_LEVEL = 'warn';
 /** Mentors created for the read path, and the page size the reads ask for. */
 const READ_MENTORS = 400;
 const PAGE = 25;
-const log = (line: string) => console.log(`[bench:api] ${line}`);
+const run = startBench({
+  name: 'api',
+  title: 'API benchmark: the same calls through supabase-js and raw HTTP → the API, and direct pg',
+});
+const log = run.progress;
 
 /** One call: pause or resume `mentor`; throws when the call failed. */
 type Call = (mentor: string, pause: boolean) => Promise<void>;
@@ -79,6 +99,75 @@ interface PhaseResult {
   firstError?: string;
   latenciesMs: number[];
   elapsedMs: number;
+  /** CPU time (user + system) each process spent during the phase, in ms. */
+  cpuMs: CpuShares;
+}
+
+/** CPU time of the three parties of a call: the load generator, the HTTP server, PostgreSQL. */
+interface CpuShares {
+  client: number;
+  server: number;
+  database: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process from /proc (Linux), in ms; 0 once it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every process whose parent is `parent` (the postmaster's backends). */
+function childPids(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Who is measured: the server process of the path (if any) and the database's postmaster. */
+const cpuWatch: { server?: number; postmaster?: number } = {};
+
+interface CpuSnapshot {
+  client: number;
+  server: number;
+  /** Per backend: pools open and close connections, so each is counted from its own start. */
+  backends: Map<number, number>;
+}
+
+function cpuSnapshot(): CpuSnapshot {
+  const own = process.cpuUsage();
+  const backends = new Map<number, number>();
+  if (cpuWatch.postmaster !== undefined) {
+    for (const pid of childPids(cpuWatch.postmaster)) backends.set(pid, processCpuMs(pid));
+  }
+  return {
+    client: (own.user + own.system) / 1000,
+    server: cpuWatch.server === undefined ? 0 : processCpuMs(cpuWatch.server),
+    backends,
+  };
+}
+
+/** CPU spent between two snapshots (a backend that exited in between is not counted). */
+function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuShares {
+  let database = 0;
+  for (const [pid, ms] of after.backends) database += ms - (before.backends.get(pid) ?? 0);
+  return { client: after.client - before.client, server: after.server - before.server, database };
 }
 
 /** Whether each bench mentor is paused now; every phase continues from it. */
@@ -96,6 +185,7 @@ async function runWorkers(
   const latenciesMs: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   const deadline = started + ms;
   await Promise.all(
@@ -113,8 +203,16 @@ async function runWorkers(
       }
     }),
   );
+  const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuSnapshot();
   if (firstError) log(`first failure: ${firstError}`);
-  return { calls: latenciesMs.length, errors, latenciesMs, elapsedMs: performance.now() - started };
+  return {
+    calls: latenciesMs.length,
+    errors,
+    latenciesMs,
+    elapsedMs,
+    cpuMs: cpuBetween(cpuBefore, cpuAfter),
+  };
 }
 
 /** `concurrency` workers, each on its own mentor, alternating pause and resume. */
@@ -130,25 +228,22 @@ function runPhase(call: Call, mentors: string[], ms: number): Promise<PhaseResul
 /** A read: resolves when the rows arrived, throws when the read failed. */
 type Read = () => Promise<void>;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
-}
-
+/** A path's figures over its rounds: throughput, latency and CPU per call of each party. */
 function summarize(results: PhaseResult[]) {
-  const latencies = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
+  const latency = summarizeLatencies(results.flatMap((result) => result.latenciesMs));
   const elapsedMs = results.reduce((sum, result) => sum + result.elapsedMs, 0);
-  const calls = latencies.length;
+  const calls = latency.samples;
+  const cpu = (party: keyof CpuShares) =>
+    results.reduce((sum, result) => sum + result.cpuMs[party], 0) / calls;
   return {
     calls,
     errors: results.reduce((sum, result) => sum + result.errors, 0),
     throughputPerSecond: calls / (elapsedMs / 1000),
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
-    p99Ms: percentile(latencies, 99),
+    ...latency,
+    cpuMsPerCall: { client: cpu('client'), server: cpu('server'), database: cpu('database') },
   };
 }
+type PathSummary = ReturnType<typeof summarize>;
 
 /** Mentors in HLF Oslo for the workers, each with its own status row (no lock contention). */
 async function createBenchMentors(databaseUrl: string, count: number): Promise<string[]> {
@@ -209,12 +304,43 @@ async function createReadMentors(databaseUrl: string, count: number): Promise<vo
   }
 }
 
+async function withAdminClient<T>(url: string, use: (client: pg.Client) => Promise<T>) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The postmaster of the cluster behind `databaseUrl`: the parent of a backend. */
+async function postmasterPid(databaseUrl: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const stat = readFileSync(`/proc/${rows[0]?.pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    // Not on this machine (DATABASE_URL elsewhere): the database's CPU is not reported.
+    return undefined;
+  } finally {
+    await client.end();
+  }
+}
+
 /** The API as its own process (src/index.ts), configured through its environment. */
 async function startApiProcess(databaseUrl: string) {
   const port = await freeLoopbackPort();
+  // node itself (tsx as a loader, not the tsx CLI): the child is the API process, whose CPU
+  // time the report counts.
+  const profile = flags['cpu-prof-dir']
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof-dir'])}`]
+    : [];
   const child = spawn(
-    path.join(packageRoot, 'node_modules', '.bin', 'tsx'),
-    ['--conditions=@peer-mentor/source', 'src/index.ts'],
+    process.execPath,
+    [...profile, '--conditions=@peer-mentor/source', '--import', 'tsx', 'src/index.ts'],
     {
       cwd: packageRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -225,7 +351,7 @@ async function startApiProcess(databaseUrl: string) {
         JWT_SECRET: SECRET,
         API_PORT: String(port),
         DB_POOL_MAX: String(concurrency),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: API_LOG_LEVEL,
         // The bench measures the call path at full speed from one address and one user, far
         // above the default request rate limits; it turns them off, explicitly.
         RATE_LIMITS: 'off',
@@ -247,6 +373,7 @@ async function startApiProcess(databaseUrl: string) {
   }
   return {
     url,
+    pid: child.pid as number,
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;
@@ -280,6 +407,7 @@ async function startFloorServer(row: string) {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid as number,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -302,6 +430,7 @@ async function main() {
     await loadDemoData(databaseUrl);
     const mentors = await createBenchMentors(databaseUrl, concurrency);
     await createReadMentors(databaseUrl, READ_MENTORS);
+    cpuWatch.postmaster = await postmasterPid(databaseUrl);
 
     const api = await startApiProcess(databaseUrl);
     const token = await signUserToken(SECRET, admin, hlf, { expiresInSeconds: 3600 });
@@ -327,6 +456,48 @@ async function main() {
         if (error) throw new Error(error.message);
       };
     const viaService = rpcCall(clientFor(api.url));
+    // The same calls as raw HTTP/1.1 requests over kept-alive sockets (node:http), without
+    // supabase-js and fetch: the load generator's own CPU cost drops out of the comparison.
+    const rawCall = (url: string): Call => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+      const target = new URL(url);
+      const headers = {
+        apikey: anonKey,
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      };
+      return (mentor, pause) =>
+        new Promise<void>((resolve, reject) => {
+          const body = JSON.stringify(
+            pause
+              ? { p_peer_mentor_id: mentor, p_organization_id: hlf, p_reason_code: 'vacation' }
+              : { p_peer_mentor_id: mentor, p_organization_id: hlf },
+          );
+          const request = http.request(
+            {
+              agent,
+              host: target.hostname,
+              port: target.port,
+              method: 'POST',
+              path: `/rest/v1/rpc/${pause ? 'activate_pause' : 'deactivate_pause'}`,
+              headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+            },
+            (response) => {
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () => {
+                const text = Buffer.concat(chunks).toString();
+                if (response.statusCode === 200 && text.includes('"peer_mentor_id"')) resolve();
+                else reject(new Error(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`));
+              });
+              response.on('error', reject);
+            },
+          );
+          request.on('error', reject);
+          request.end(body);
+        });
+    };
+    const rawViaService = rawCall(api.url);
 
     // Direct: the same transaction the API runs (withCaller), without HTTP.
     const direct = new pg.Pool({
@@ -345,6 +516,15 @@ async function main() {
           : client.query('select * from public.deactivate_pause($1, $2)', [mentor, hlf]),
       );
     };
+    // Direct in one round trip: begin, the settings, the call and commit in one message, as the
+    // API now sends it; the database's work without withCaller's two extra round trips.
+    const viaDirectOneTrip: Call = async (mentor, pause) => {
+      const begin = callerTransactionBegin(claims, { statementTimeoutMs: 8000 });
+      const call = pause
+        ? `public.activate_pause(${sqlLiteral(mentor)}, ${sqlLiteral(hlf)}, 'vacation')`
+        : `public.deactivate_pause(${sqlLiteral(mentor)}, ${sqlLiteral(hlf)})`;
+      await direct.query(`${begin}; select * from ${call}; commit`);
+    };
 
     // The floor answers with a row like the ones the calls return (and never fails).
     const floor = await startFloorServer(
@@ -356,6 +536,7 @@ async function main() {
       }),
     );
     const viaFloor = rpcCall(clientFor(floor.url));
+    const rawViaFloor = rawCall(floor.url);
 
     // The read path, as a coordinator: through the API, and the same query directly.
     const kariToken = await signUserToken(SECRET, kari, hlf, { expiresInSeconds: 3600 });
@@ -427,26 +608,48 @@ async function main() {
     };
 
     log('warming up every path');
+    cpuWatch.server = api.pid;
     await runPhase(viaService, mentors, warmupMs);
+    await runPhase(rawViaService, mentors, warmupMs / 2);
+    cpuWatch.server = undefined;
     await runPhase(viaDirect, mentors, warmupMs);
+    await runPhase(viaDirectOneTrip, mentors, warmupMs / 2);
+    cpuWatch.server = api.pid;
     for (const read of Object.values(reads)) {
       await runWorkers(concurrency, warmupMs / 2, read.service);
       await runWorkers(concurrency, warmupMs / 2, read.direct);
     }
     const serviceRuns: PhaseResult[] = [];
     const directRuns: PhaseResult[] = [];
+    const directOneTripRuns: PhaseResult[] = [];
     const floorRuns: PhaseResult[] = [];
-    for (let round = 1; round <= rounds; round += 1) {
-      log(`round ${round}/${rounds}: direct`);
-      directRuns.push(await runPhase(viaDirect, mentors, durationMs / rounds));
-      log(`round ${round}/${rounds}: service`);
-      serviceRuns.push(await runPhase(viaService, mentors, durationMs / rounds));
-      log(`round ${round}/${rounds}: floor`);
-      // The floor keeps no state: give it its own mentor map so the others' stays true.
+    const rawServiceRuns: PhaseResult[] = [];
+    const rawFloorRuns: PhaseResult[] = [];
+    /** A floor phase: the floor keeps no state, so the others' mentor map stays as it was. */
+    const floorPhase = async (call: Call) => {
       const saved = new Map(paused);
-      floorRuns.push(await runPhase(viaFloor, mentors, durationMs / rounds));
+      const result = await runPhase(call, mentors, durationMs / rounds);
       paused.clear();
       for (const [mentor, value] of saved) paused.set(mentor, value);
+      return result;
+    };
+    for (let round = 1; round <= rounds; round += 1) {
+      log(`round ${round}/${rounds}: direct`);
+      cpuWatch.server = undefined;
+      directRuns.push(await runPhase(viaDirect, mentors, durationMs / rounds));
+      log(`round ${round}/${rounds}: direct, one round trip`);
+      directOneTripRuns.push(await runPhase(viaDirectOneTrip, mentors, durationMs / rounds));
+      log(`round ${round}/${rounds}: service`);
+      cpuWatch.server = api.pid;
+      serviceRuns.push(await runPhase(viaService, mentors, durationMs / rounds));
+      log(`round ${round}/${rounds}: raw HTTP → service`);
+      rawServiceRuns.push(await runPhase(rawViaService, mentors, durationMs / rounds));
+      cpuWatch.server = floor.pid;
+      log(`round ${round}/${rounds}: floor`);
+      floorRuns.push(await floorPhase(viaFloor));
+      log(`round ${round}/${rounds}: raw HTTP → floor`);
+      rawFloorRuns.push(await floorPhase(rawViaFloor));
+      cpuWatch.server = api.pid;
       for (const [name, read] of Object.entries(reads) as [
         keyof typeof reads,
         { service: Read; direct: Read },
@@ -456,6 +659,7 @@ async function main() {
           round % 2 === 1 ? (['direct', 'service'] as const) : (['service', 'direct'] as const);
         for (const side of order) {
           log(`round ${round}/${rounds}: ${name} read, ${side}`);
+          cpuWatch.server = side === 'service' ? api.pid : undefined;
           readRuns[name][side].push(await runWorkers(concurrency, durationMs / rounds, read[side]));
         }
       }
@@ -464,108 +668,196 @@ async function main() {
     await floor.stop();
     await direct.end();
 
+    const postgres = await withAdminClient(server.adminUrl, postgresFacts);
     const service = summarize(serviceRuns);
     const directSummary = summarize(directRuns);
+    const directOneTrip = summarize(directOneTripRuns);
     const floorSummary = summarize(floorRuns);
-    const addedP50Ms = service.p50Ms - directSummary.p50Ms;
-    const throughputRatio = service.throughputPerSecond / directSummary.throughputPerSecond;
-    const targets = {
-      addedP50Ms: { limit: 1, value: addedP50Ms, met: addedP50Ms <= 1 },
-      throughputRatio: { limit: 0.7, value: throughputRatio, met: throughputRatio >= 0.7 },
-    };
-
-    const row = (name: string, s: typeof service) =>
-      `  ${name.padEnd(30)} ${s.calls.toString().padStart(7)} ${s.errors.toString().padStart(6)} ${s.throughputPerSecond.toFixed(0).padStart(8)} ${s.p50Ms.toFixed(2).padStart(7)} ${s.p95Ms.toFixed(2).padStart(7)} ${s.p99Ms.toFixed(2).padStart(7)}`;
-    console.log();
-    console.log(
-      `  ${'path'.padEnd(30)} ${'calls'.padStart(7)} ${'errors'.padStart(6)} ${'calls/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)}`,
-    );
-    console.log(row('direct pg (withCaller)', directSummary));
-    console.log(row('supabase-js → API (HTTP)', service));
-    console.log(row('supabase-js → canned reply', floorSummary));
-    const summarizeRead = (runs: { service: PhaseResult[]; direct: PhaseResult[] }) => {
-      const directRead = summarize(runs.direct);
-      const serviceRead = summarize(runs.service);
-      return {
-        direct: directRead,
-        service: serviceRead,
-        addedP50Ms: serviceRead.p50Ms - directRead.p50Ms,
-        throughputRatio: serviceRead.throughputPerSecond / directRead.throughputPerSecond,
-      };
-    };
+    const rawService = summarize(rawServiceRuns);
+    const rawFloor = summarize(rawFloorRuns);
     const readSummaries = {
-      table: summarizeRead(readRuns.table),
-      rpc: summarizeRead(readRuns.rpc),
+      table: {
+        direct: summarize(readRuns.table.direct),
+        service: summarize(readRuns.table.service),
+      },
+      rpc: { direct: summarize(readRuns.rpc.direct), service: summarize(readRuns.rpc.service) },
     };
-    console.log(row('read: table, direct pg', readSummaries.table.direct));
-    console.log(row('read: table, supabase-js → API', readSummaries.table.service));
-    console.log(row('read: rpc+eq/order/range, direct', readSummaries.rpc.direct));
-    console.log(row('read: rpc+eq/order/range, API', readSummaries.rpc.service));
-    console.log();
-    for (const [name, summary] of Object.entries(readSummaries)) {
-      console.log(
-        `  ${name} read: ${(summary.throughputRatio * 100).toFixed(1)} % of direct throughput, ${summary.addedP50Ms.toFixed(2)} ms added at p50`,
-      );
-    }
-    console.log(
-      `  added at p50: ${addedP50Ms.toFixed(2)} ms (target ≤ 1 ms: ${targets.addedP50Ms.met ? 'met' : 'NOT met'})`,
-    );
-    console.log(
-      `  client + HTTP floor at p50: ${floorSummary.p50Ms.toFixed(2)} ms; the API's own share: ${(addedP50Ms - floorSummary.p50Ms).toFixed(2)} ms`,
-    );
-    console.log(
-      `  throughput kept: ${(throughputRatio * 100).toFixed(1)} % of direct (target ≥ 70 %: ${targets.throughputRatio.met ? 'met' : 'NOT met'})`,
-    );
+    // What remains of the API's p50 once the client's HTTP round trip (the floor) and the
+    // database's own work (the direct path) are taken out.
+    const addedP50Ms = service.p50Ms - directSummary.p50Ms;
+    const apiOwnShareAtP50Ms = addedP50Ms - floorSummary.p50Ms;
+    const rawApiOwnShareAtP50Ms = rawService.p50Ms - directSummary.p50Ms - rawFloor.p50Ms;
+    const throughput = (label: string, summary: PathSummary) => ({
+      label: `${label} calls/s`,
+      value: summary.throughputPerSecond,
+    });
+    const cpuMetrics = (label: string, summary: PathSummary) => [
+      metric(`${label}: client CPU per call`, summary.cpuMsPerCall.client, 'ms'),
+      metric(`${label}: server CPU per call`, summary.cpuMsPerCall.server, 'ms'),
+      metric(`${label}: database CPU per call`, summary.cpuMsPerCall.database, 'ms'),
+    ];
 
-    const resultsDir = path.join(repoRoot, '.bench-results');
-    mkdirSync(resultsDir, { recursive: true });
-    const report = {
-      benchmark: 'api',
-      date: new Date().toISOString(),
-      machine: { cores: os.cpus().length, node: process.version },
-      load: {
+    await run.scenario('write: activate_pause / deactivate_pause', async () => ({
+      metrics: [
+        metric(
+          "API's own share at p50 (API − floor − direct)",
+          apiOwnShareAtP50Ms,
+          'ms',
+          atMost(1),
+        ),
+        ratioMetric(
+          'throughput through the API ÷ direct pg',
+          throughput('supabase-js → API', service),
+          throughput('direct pg', directSummary),
+          atLeast(0.7),
+        ),
+        metric('supabase-js → API latency p50', service.p50Ms, 'ms'),
+        metric('direct pg latency p50', directSummary.p50Ms, 'ms'),
+        metric(
+          "API's own share at p50 against direct in one round trip",
+          service.p50Ms - floorSummary.p50Ms - directOneTrip.p50Ms,
+          'ms',
+        ),
+        metric('floor (supabase-js → canned reply) latency p50', floorSummary.p50Ms, 'ms'),
+        metric("raw HTTP: API's own share at p50", rawApiOwnShareAtP50Ms, 'ms'),
+        ratioMetric(
+          'raw HTTP throughput through the API ÷ direct pg',
+          throughput('raw HTTP → API', rawService),
+          throughput('direct pg', directSummary),
+        ),
+        ...cpuMetrics('supabase-js → API', service),
+        ...cpuMetrics('raw HTTP → API', rawService),
+        ...cpuMetrics('direct pg', directSummary),
+      ],
+      details: {
+        calls:
+          'activate_pause / deactivate_pause alternating, one mentor per worker, as an org admin',
+        direct: directSummary,
+        directOneTrip,
+        service,
+        floor: floorSummary,
+        rawService,
+        rawFloor,
+        addedP50Ms,
+      },
+    }));
+    for (const [name, call] of [
+      [
+        'table',
+        ".from('peer_mentor_status').select(5 columns).eq('status','paused').order('paused_at',{ascending:false}).range(25, 49)",
+      ],
+      [
+        'rpc',
+        ".rpc('get_active_pauses_for_chapter', Oslo).eq('reason_code','vacation').order('paused_at',{ascending:false}).range(0, 24)",
+      ],
+    ] as const) {
+      const summary = readSummaries[name];
+      await run.scenario(`read: ${name}`, async () => ({
+        metrics: [
+          ratioMetric(
+            'throughput through the API ÷ direct pg',
+            throughput('supabase-js → API', summary.service),
+            throughput('direct pg', summary.direct),
+          ),
+          metric('added at p50 (API − direct)', summary.service.p50Ms - summary.direct.p50Ms, 'ms'),
+          metric('server CPU per call', summary.service.cpuMsPerCall.server, 'ms'),
+        ],
+        details: {
+          call,
+          as: `a coordinator; ${READ_MENTORS} extra mentors in Oslo (half paused); pages of ${PAGE}; direct = the same query shaped to the same JSON over a pg pool with withCaller (read only)`,
+          ...summary,
+        },
+      }));
+    }
+
+    // Every path side by side, with the CPU each party spent per call (µs).
+    const µs = (ms: number) => (ms * 1000).toFixed(0);
+    const pathRow = (name: string, summary: PathSummary) => [
+      name,
+      String(summary.calls),
+      String(summary.errors),
+      summary.throughputPerSecond.toFixed(0),
+      summary.p50Ms.toFixed(2),
+      summary.p95Ms.toFixed(2),
+      summary.p99Ms.toFixed(2),
+      µs(summary.cpuMsPerCall.client),
+      µs(summary.cpuMsPerCall.server),
+      µs(summary.cpuMsPerCall.database),
+    ];
+    const pathsTable = formatTable(
+      [
+        [
+          'path',
+          'calls',
+          'errors',
+          'calls/s',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'client µs',
+          'server µs',
+          'db µs',
+        ],
+        pathRow('direct pg (withCaller)', directSummary),
+        pathRow('direct pg, one round trip', directOneTrip),
+        pathRow('supabase-js → API', service),
+        pathRow('supabase-js → canned reply (floor)', floorSummary),
+        pathRow('raw HTTP → API', rawService),
+        pathRow('raw HTTP → canned reply (floor)', rawFloor),
+        pathRow('read: table, direct pg', readSummaries.table.direct),
+        pathRow('read: table, supabase-js → API', readSummaries.table.service),
+        pathRow('read: rpc+eq/order/range, direct', readSummaries.rpc.direct),
+        pathRow('read: rpc+eq/order/range, API', readSummaries.rpc.service),
+      ],
+      { rightAligned: [1, 2, 3, 4, 5, 6, 7, 8, 9] },
+    );
+    const { exitCode } = run.finish({
+      settings: {
         concurrency,
         durationSecondsPerPath: durationMs / 1000,
         rounds,
         warmupSeconds: warmupMs / 1000,
+        apiLogLevel: API_LOG_LEVEL,
       },
-      calls:
-        'activate_pause / deactivate_pause alternating, one mentor per worker, as an org admin',
-      direct: directSummary,
-      service,
-      floor: {
-        description:
-          'supabase-js against a process that answers at once with a canned row: what the client and the loopback HTTP hop cost alone',
-        ...floorSummary,
-      },
-      apiOwnShareAtP50Ms: addedP50Ms - floorSummary.p50Ms,
-      targets,
-      reads: {
-        description: `as a coordinator, ${READ_MENTORS} extra mentors in Oslo (half paused); pages of ${PAGE}; direct = the same query shaped to the same JSON over a pg pool with withCaller (read only)`,
-        table: {
-          call: ".from('peer_mentor_status').select(5 columns).eq('status','paused').order('paused_at',{ascending:false}).range(25, 49)",
-          ...readSummaries.table,
-        },
-        rpc: {
-          call: ".rpc('get_active_pauses_for_chapter', Oslo).eq('reason_code','vacation').order('paused_at',{ascending:false}).range(0, 24)",
-          ...readSummaries.rpc,
+      postgres,
+      note: 'CPU per call (user + system, from /proc): client = this load generator, server = the API process (or the floor server), database = every backend of the cluster',
+      extra: {
+        apiOwnShareAtP50Ms,
+        rawApiOwnShareAtP50Ms,
+        addedP50Ms,
+        throughputRatio: service.throughputPerSecond / directSummary.throughputPerSecond,
+        cpuMsPerCall: {
+          service: service.cpuMsPerCall,
+          rawService: rawService.cpuMsPerCall,
+          direct: directSummary.cpuMsPerCall,
+          directOneTrip: directOneTrip.cpuMsPerCall,
+          floor: floorSummary.cpuMsPerCall,
+          rawFloor: rawFloor.cpuMsPerCall,
         },
       },
-    };
-    writeFileSync(path.join(resultsDir, 'api.json'), `${JSON.stringify(report, null, 2)}\n`);
-    log(`wrote ${path.join(resultsDir, 'api.json')}`);
+      notes: [
+        '',
+        pathsTable,
+        '',
+        `API's own share at p50: ${apiOwnShareAtP50Ms.toFixed(2)} ms through supabase-js, ${rawApiOwnShareAtP50Ms.toFixed(2)} ms through raw HTTP`,
+        `CPU per call through supabase-js: client ${µs(service.cpuMsPerCall.client)} µs, API ${µs(service.cpuMsPerCall.server)} µs, PostgreSQL ${µs(service.cpuMsPerCall.database)} µs; direct: client ${µs(directSummary.cpuMsPerCall.client)} µs, PostgreSQL ${µs(directSummary.cpuMsPerCall.database)} µs`,
+      ],
+    });
     const failed =
       service.errors +
+      rawService.errors +
       directSummary.errors +
+      directOneTrip.errors +
       Object.values(readSummaries).reduce((sum, r) => sum + r.direct.errors + r.service.errors, 0);
     if (failed > 0) throw new Error(`${failed} calls failed`);
+    return exitCode;
   } finally {
     await server.stop();
   }
 }
 
 main().then(
-  () => process.exit(0),
+  (exitCode) => process.exit(exitCode),
   (error: unknown) => {
     console.error(error);
     process.exit(1);

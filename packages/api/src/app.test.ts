@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   tokens,
 } from '../test/support/harness.js';
 import { callRpc, type Json } from '../test/support/requests.js';
+import { listen } from './server.js';
 
 // Service qualities of createApp in-process: request ids and logs, limits, timeouts, health,
 // the OpenAPI document and the error bodies for everything that is not a call.
@@ -107,6 +109,61 @@ describe('limits', () => {
     expect(check.json.map((row: { peer_mentor_id: string }) => row.peer_mentor_id)).not.toContain(
       ids.anna,
     );
+  });
+
+  it('refuses a body over the limit over a socket too: announced by Content-Length, or streamed in chunks', async () => {
+    const small = app({ config: { bodyLimitBytes: 512 } });
+    const server = await listen(small.app, { port: 0 });
+    const post = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; json: Json }>((resolve, reject) => {
+        const request = http.request(
+          `${server.url}/rest/v1/rpc/activate_pause`,
+          {
+            method: 'POST',
+            headers: {
+              apikey: anonKey,
+              authorization: `Bearer ${kari}`,
+              'content-type': 'application/json',
+              ...(chunked ? {} : { 'content-length': Buffer.byteLength(body) }),
+            },
+          },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => {
+              text += chunk.toString();
+            });
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) }),
+            );
+          },
+        );
+        request.on('error', reject);
+        if (chunked) {
+          // No length up front: the body arrives in pieces (Transfer-Encoding: chunked).
+          for (let at = 0; at < body.length; at += 100) request.write(body.slice(at, at + 100));
+          request.end();
+        } else request.end(body);
+      });
+    try {
+      for (const chunked of [false, true]) {
+        const big = await post(JSON.stringify({ ...pauseAnna, p_note: 'x'.repeat(600) }), chunked);
+        expect(big.status, `chunked: ${chunked}`).toBe(413);
+        expect(big.json).toMatchObject({ code: 'PGRST102', message: 'Request body is too large' });
+        // Under the limit, either way, the call runs (and is undone).
+        const fits = await post(JSON.stringify({ ...pauseAnna, p_note: 'fits' }), chunked);
+        expect(fits.status, `chunked: ${chunked}`).toBe(200);
+        expect(fits.json).toMatchObject({ status: 'paused', note: 'fits' });
+        const undo = await callRpc(
+          t,
+          'deactivate_pause',
+          { p_peer_mentor_id: ids.anna, p_organization_id: ids.hlf },
+          { apikey: anonKey, token: kari },
+        );
+        expect(undo.json.status).toBe('active');
+      }
+    } finally {
+      await server.close();
+    }
   });
 
   it('cancels a call that runs past the statement timeout, and says only what failed', async () => {

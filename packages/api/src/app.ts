@@ -1,14 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { rpcNames } from '@peer-mentor/contracts';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
 import type { AppEnv } from './app-env.js';
 import { authenticate, requireApiKey } from './auth/middleware.js';
 import { type Clock, createTokenVerifier, systemClock } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
+import { corsHeaders } from './cors.js';
 import {
   ApiError,
   internalServerError,
@@ -21,6 +20,7 @@ import { openApiInfo, serveDocs } from './features/docs/index.js';
 import { healthFeature } from './features/health/index.js';
 import { tableFeature } from './features/read/index.js';
 import { rpcFeature } from './features/rpc/index.js';
+import { limitBody } from './limits/body-limit.js';
 import { rateLimits } from './limits/rate-limit.js';
 import type { Logger } from './logging/logger.js';
 import { requestLog } from './logging/request-log.js';
@@ -76,23 +76,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(requestId());
   app.use(requestLog(logger));
   app.use(
-    cors({
-      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+    corsHeaders({
+      origins: config.corsOrigins,
       allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       exposeHeaders: CORS_EXPOSED_HEADERS,
-      maxAge: CORS_MAX_AGE_SECONDS,
+      maxAgeSeconds: CORS_MAX_AGE_SECONDS,
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw postgrestError(413, 'PGRST102', 'Request body is too large', {
-          details: `the limit is ${config.bodyLimitBytes} bytes`,
-        });
-      },
-    }),
-  );
+  app.use(limitBody(config.bodyLimitBytes));
 
   app.route('/', healthFeature({ pool }));
   if (deps.auth) {

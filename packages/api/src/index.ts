@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM stop it gracefully: no new connections, requests in flight finish, then the
  * pool closes.
  */
+import pino from 'pino';
 import { createApp } from './app.js';
 import { authRoutesFromEnv, configFromEnv, readApiEnv } from './env.js';
 import { createAuthPool } from './features/auth-routes/index.js';
@@ -13,7 +14,10 @@ import { listen } from './server.js';
 import { apiVersion } from './version.js';
 
 const env = readApiEnv();
-const logger = createLogger(env.LOG_LEVEL);
+// Log lines go out asynchronously (buffered, written when the event loop is free), off the
+// request's path; stop() flushes what is left.
+const logDestination = pino.destination({ sync: false });
+const logger = createLogger(env.LOG_LEVEL, logDestination);
 const pool = createApiPool(
   env.DATABASE_URL,
   { max: env.DB_POOL_MAX, acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS },
@@ -39,6 +43,7 @@ async function stop(signal: string) {
   await pool.end();
   await authPool?.end();
   logger.info('stopped');
+  await new Promise<void>((flushed) => logger.flush(() => flushed()));
   process.exit(0);
 }
 // `on`, not `once`: a launcher such as tsx relays the terminal's signal only to a child that

@@ -43,18 +43,26 @@ export interface CallerTransactionOptions {
 }
 
 /**
- * Runs `work` in one transaction as the caller the claims describe, the way PostgREST runs a
- * request: `role`, `request.jwt.claims` and any per-request settings are set
- * transaction-locally in one statement, sent with BEGIN, so row-level security and function
- * grants apply, and nothing leaks to the next use of the connection. Three round trips per
- * call: BEGIN + settings, `work`, COMMIT.
+ * A string as a SQL string literal, safe to inline in any statement whatever
+ * `standard_conforming_strings` says: quotes are doubled, and a value with a backslash becomes
+ * an escape string (`E'…'`) with its backslashes doubled. A NUL cannot be held by a PostgreSQL
+ * string at all and is refused rather than silently cut.
  */
-export async function withCaller<T>(
-  db: Queryable,
+export function sqlLiteral(value: string): string {
+  if (value.includes('\0')) throw new TypeError('a SQL string cannot hold a NUL character');
+  const quoted = value.replaceAll("'", "''");
+  return value.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
+}
+
+/**
+ * `begin; select set_config(…)…`: the start of a caller's transaction as one simple-protocol
+ * text, with `role`, `request.jwt.claims` and the per-request settings inlined as literals
+ * (transaction-local). Refuses claims whose role is not one of the API's roles.
+ */
+export function callerTransactionBegin(
   claims: JwtClaims,
-  work: (client: pg.PoolClient | pg.Client) => Promise<T>,
-  options: CallerTransactionOptions = {},
-): Promise<T> {
+  options: CallerTransactionOptions & { timeZone?: string | undefined } = {},
+): string {
   if (!databaseRoles.includes(claims.role)) {
     throw new Error(`unknown database role in claims: ${String(claims.role)}`);
   }
@@ -69,16 +77,32 @@ export async function withCaller<T>(
     ]);
   }
   if (options.readOnly) settings.push(['transaction_read_only', 'on']);
-  const isPool = db instanceof pg.Pool;
-  const client = isPool ? await db.connect() : db;
-  // BEGIN and the settings go as one simple-protocol message (one round trip, not two), so
-  // the values are inlined as literals, quoted by the driver's own escapeLiteral.
-  const begin = `begin; select ${settings
+  if (options.timeZone !== undefined) settings.push(['timezone', options.timeZone]);
+  return `begin; select ${settings
     .map(
-      ([name, value]) =>
-        `set_config(${client.escapeLiteral(name)}, ${client.escapeLiteral(value)}, true)`,
+      ([name, value]) => `pg_catalog.set_config(${sqlLiteral(name)}, ${sqlLiteral(value)}, true)`,
     )
     .join(', ')}`;
+}
+
+/**
+ * Runs `work` in one transaction as the caller the claims describe, the way PostgREST runs a
+ * request: `role`, `request.jwt.claims` and any per-request settings are set
+ * transaction-locally in one statement, sent with BEGIN, so row-level security and function
+ * grants apply, and nothing leaks to the next use of the connection. Three round trips per
+ * call: BEGIN + settings, `work`, COMMIT.
+ */
+export async function withCaller<T>(
+  db: Queryable,
+  claims: JwtClaims,
+  work: (client: pg.PoolClient | pg.Client) => Promise<T>,
+  options: CallerTransactionOptions = {},
+): Promise<T> {
+  // BEGIN and the settings go as one simple-protocol message (one round trip, not two), so
+  // the values are inlined as literals.
+  const begin = callerTransactionBegin(claims, options);
+  const isPool = db instanceof pg.Pool;
+  const client = isPool ? await db.connect() : db;
   try {
     await client.query(begin);
     const result = await work(client);

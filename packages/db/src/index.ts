@@ -6,8 +6,10 @@ export {
 export {
   anonClaims,
   type CallerTransactionOptions,
+  callerTransactionBegin,
   type JwtClaims,
   serviceRoleClaims,
+  sqlLiteral,
   userClaims,
   withCaller,
 } from './caller.js';

@@ -1,4 +1,4 @@
-import { createDb, type Db, userClaims, withCaller } from '@peer-mentor/db';
+import { createDb, type Db, sqlLiteral, userClaims, withCaller } from '@peer-mentor/db';
 import { useTestDatabase } from '@peer-mentor/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -100,5 +100,59 @@ describe('withCaller', () => {
     await expect(
       withCaller(db.pool, { role: 'postgres' } as never, () => Promise.resolve()),
     ).rejects.toThrow(/unknown database role/);
+  });
+});
+
+describe('sqlLiteral', () => {
+  // Hostile strings: each must come back from the server exactly, as one value, under both
+  // settings of standard_conforming_strings, and nothing after it may run as SQL.
+  const hostile = [
+    '',
+    "'",
+    "''",
+    "O'Brien'); drop table public.organizations; --",
+    '\\',
+    "\\'); drop table public.organizations; --",
+    "\\\\'",
+    "' || (select current_user) || '",
+    "E'x'",
+    '$$ dollar $$ $tag$',
+    '/* comment */ -- line',
+    '\\x00 \\u0000 \\n \\t',
+    'line\nbreak\r\ttab',
+    'Ærlig talt, Øystein — 你好 🙂 \u202e',
+    `${"'\\".repeat(1000)}; select 1`,
+    'x'.repeat(1_000_000),
+  ];
+
+  for (const conforming of ['on', 'off']) {
+    it(`quotes every hostile string so the server reads it back exactly (standard_conforming_strings=${conforming})`, async () => {
+      const client = await db.pool.connect();
+      try {
+        await client.query(`set standard_conforming_strings = ${conforming}`);
+        await client.query('set escape_string_warning = off');
+        for (const value of hostile) {
+          // Simple protocol, several statements in one message, as the API sends them.
+          const results = (await client.query(
+            `select ${sqlLiteral(value)} as v; select 'after' as marker`,
+          )) as unknown as { rows: Record<string, string>[] }[];
+          expect(results).toHaveLength(2);
+          expect(results[0]?.rows).toEqual([{ v: value }]);
+          expect(results[1]?.rows).toEqual([{ marker: 'after' }]);
+        }
+      } finally {
+        await client.query('reset standard_conforming_strings; reset escape_string_warning');
+        client.release();
+      }
+      const { rows } = await db.pool.query(
+        "select to_regclass('public.organizations') is not null as kept",
+      );
+      expect(rows[0].kept).toBe(true);
+    });
+  }
+
+  it('refuses a NUL, which no PostgreSQL string can hold, instead of cutting the value', () => {
+    expect(() => sqlLiteral('before\0after')).toThrow(/NUL/);
+    expect(() => sqlLiteral('\0')).toThrow(/NUL/);
   });
 });

@@ -7,7 +7,7 @@ import { postgrestError } from '../../errors.js';
 import { EXPOSED_SCHEMA, type SchemaCacheSource } from '../../schema-cache.js';
 import { checkProfile, queryPairs, readShape } from './read-request.js';
 import { buildReadStatement, quoteIdentifier } from './read-sql.js';
-import { inCallerTransaction, readResponseHead, runRead } from './run.js';
+import { readResponseHead, runAsCaller } from './run.js';
 
 export interface TableFeatureDeps {
   pool: pg.Pool;
@@ -73,7 +73,7 @@ export function tableFeature(deps: TableFeatureDeps): OpenAPIHono<AppEnv> {
         countTotal: shape.count === 'exact' || shape.count === 'estimated',
       },
     );
-    const result = await inCallerTransaction(
+    const result = await runAsCaller(
       deps.pool,
       {
         caller: c.get('caller'),
@@ -81,7 +81,8 @@ export function tableFeature(deps: TableFeatureDeps): OpenAPIHono<AppEnv> {
         statementTimeoutMs: deps.statementTimeoutMs,
         timeZone: shape.timeZone,
       },
-      (client) => runRead(client, statement, shape.count),
+      statement,
+      shape.count,
     );
     const { status, headers } = readResponseHead(shape, result, {
       contentRange: true,

@@ -12,6 +12,7 @@ import {
 } from '../../../test/support/harness.js';
 import type { Json } from '../../../test/support/requests.js';
 import { READ_GRAMMAR } from './read-request.js';
+import { PREPARED_PER_CONNECTION } from './run.js';
 
 // The read grammar in-process, on what the demo schema lacks (JSON, arrays, ranges, booleans,
 // functions returning a scalar or void), the smaller PostgREST behaviours, and the proof that
@@ -244,6 +245,54 @@ describe('configured CORS origins', () => {
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
     } finally {
       await restricted.close();
+    }
+  });
+});
+
+describe('prepared statements', () => {
+  it('keeps a bounded number prepared per connection and answers right after evicting one', async () => {
+    const single = createTestApp(database.url, { pool: { max: 1 } });
+    const read = async (offset: number) => {
+      const response = await single.app.request(
+        `/rest/v1/conformance_documents?select=id,label&label=neq.none&order=id&offset=${offset}`,
+        { headers },
+      );
+      return (await response.json()) as { id: number }[];
+    };
+    try {
+      // Each offset is a statement text of its own; more of them than one connection keeps.
+      const forms = PREPARED_PER_CONNECTION + 6;
+      for (let offset = 0; offset < forms; offset += 1) {
+        expect(idsOf(await read(offset)), `offset ${offset}`).toEqual([1, 3].slice(offset));
+      }
+      // The first ones were evicted (deallocated) and come back prepared anew.
+      expect(idsOf(await read(0))).toEqual([1, 3]);
+      expect(idsOf(await read(1))).toEqual([3]);
+      // pool max 1: the same connection the reads used.
+      const { rows } = await single.pool.query(
+        "select count(*)::int as n from pg_catalog.pg_prepared_statements where name like 'pm_stmt_%'",
+      );
+      expect(rows[0].n).toBe(PREPARED_PER_CONNECTION);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('answers a filter PostgreSQL refuses while preparing with its error, and keeps serving', async () => {
+    const single = createTestApp(database.url, { pool: { max: 1 } });
+    try {
+      const refused = await single.app.request(
+        '/rest/v1/conformance_documents?select=id&label=cs.{a}',
+        { headers },
+      );
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ code: '42883' });
+      const fine = await single.app.request('/rest/v1/conformance_documents?select=id&order=id', {
+        headers,
+      });
+      expect(idsOf((await fine.json()) as { id: number }[])).toEqual([1, 2, 3]);
+    } finally {
+      await single.close();
     }
   });
 });

@@ -1,4 +1,5 @@
-import { withCaller } from '@peer-mentor/db';
+import { createHash } from 'node:crypto';
+import { callerTransactionBegin, sqlLiteral, withCaller } from '@peer-mentor/db';
 import pg from 'pg';
 import type { Caller } from '../../auth/claims.js';
 import { postgrestError } from '../../errors.js';
@@ -70,6 +71,86 @@ export async function inCallerTransaction<T>(
   }
 }
 
+/** A read statement whose values are all text (every value the read grammar binds is). */
+export interface TextStatement {
+  text: string;
+  values: string[];
+}
+
+/** How many statements one pooled connection keeps prepared (least recently used goes). */
+export const PREPARED_PER_CONNECTION = 64;
+
+/** The SQL-level prepared statements of each pooled connection, least recently used first. */
+const preparedOn = new WeakMap<pg.ClientBase, Map<string, string>>();
+
+/** Named by content: the same text gets the same name on any connection. */
+const statementName = (text: string) =>
+  `pm_stmt_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+
+/**
+ * Prepares `text` on the connection unless it already is (a round trip the first time only).
+ * Past PREPARED_PER_CONNECTION, the least recently used statement is deallocated in the same
+ * message, after the PREPARE, so a PREPARE that fails (a user's bad filter) changes nothing.
+ */
+async function ensurePrepared(client: pg.ClientBase, text: string): Promise<string> {
+  let prepared = preparedOn.get(client);
+  if (!prepared) {
+    prepared = new Map();
+    preparedOn.set(client, prepared);
+  }
+  const name = statementName(text);
+  if (prepared.has(name)) {
+    // Most recently used goes last.
+    prepared.delete(name);
+    prepared.set(name, text);
+    return name;
+  }
+  const evict = prepared.size >= PREPARED_PER_CONNECTION ? prepared.keys().next().value : undefined;
+  await client.query(`prepare ${name} as ${text}${evict ? `; deallocate ${evict}` : ''}`);
+  if (evict) prepared.delete(evict);
+  prepared.set(name, text);
+  return name;
+}
+
+/** The statements a connection holds prepared, oldest first (for tests). */
+export function preparedStatementsOf(client: pg.ClientBase): string[] {
+  return [...(preparedOn.get(client)?.keys() ?? [])];
+}
+
+/**
+ * Runs a read statement as the caller in ONE round trip: `begin`, the settings, `execute
+ * name('…')` of the statement prepared on this connection, and `commit` travel as one
+ * simple-protocol message, every value inlined by `sqlLiteral` (PostgREST pipelines the same
+ * four steps). On an error the transaction is rolled back before the connection goes back to
+ * the pool.
+ */
+export async function runPreparedAsCaller(
+  pool: pg.Pool,
+  options: TransactionOptions,
+  statement: TextStatement,
+): Promise<ReadResult> {
+  const begin = callerTransactionBegin(options.caller.claims, options);
+  const args = statement.values.map(sqlLiteral).join(', ');
+  const client = await acquire(pool);
+  let broken: Error | undefined;
+  try {
+    const name = await ensurePrepared(client, statement.text);
+    const message = `${begin}; execute ${name}${args === '' ? '' : `(${args})`}; commit`;
+    const results = (await client.query(message)) as unknown as pg.QueryResult<ReadRow>[];
+    return readResultOf(results[2]?.rows[0] as ReadRow, undefined);
+  } catch (error) {
+    if (error instanceof pg.DatabaseError) {
+      // The message stopped at the failing statement, inside the transaction: end it.
+      await client.query('rollback').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+    } else broken = error as Error;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 interface ReadRow {
   total: string | null;
   rows: number;
@@ -88,11 +169,10 @@ async function plannedCount(
   return rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'];
 }
 
-/** A statement to run: named ones are prepared once per connection. */
+/** A statement to run, with its `count=planned` estimate when it has one. */
 export interface RunnableStatement {
   text: string;
   values: unknown[];
-  name?: string;
   plannedCount?: ReadStatement['plannedCount'];
 }
 
@@ -106,17 +186,37 @@ export async function runRead(
     count === 'planned' && statement.plannedCount
       ? await plannedCount(client, statement.plannedCount)
       : undefined;
-  const { rows } = await client.query<ReadRow>({
-    ...(statement.name ? { name: statement.name } : {}),
-    text: statement.text,
-    values: statement.values,
-  });
-  const row = rows[0] as ReadRow;
+  const { rows } = await client.query<ReadRow>(statement.text, statement.values);
+  return readResultOf(rows[0] as ReadRow, planned);
+}
+
+function readResultOf(row: ReadRow, planned: number | undefined): ReadResult {
   return {
     body: row.body,
     rows: row.rows,
     total: planned ?? (row.total === null ? undefined : Number(row.total)),
   };
+}
+
+/**
+ * Runs a read statement as the caller: in one round trip when its values are all text (every
+ * value the grammar and the RPC arguments bind is) without a NUL, else — and for
+ * `count=planned`, whose estimate is a statement of its own — in a transaction of several.
+ */
+export function runAsCaller(
+  pool: pg.Pool,
+  options: TransactionOptions,
+  statement: RunnableStatement,
+  count: ReadShape['count'],
+): Promise<ReadResult> {
+  const { values } = statement;
+  // A NUL cannot be inlined (sqlLiteral refuses it): bound as a parameter, PostgreSQL answers
+  // it with its own 22021, as PostgREST's callers see.
+  const inlinable = (value: unknown) => typeof value === 'string' && !value.includes('\0');
+  if (count !== 'planned' && values.every(inlinable)) {
+    return runPreparedAsCaller(pool, options, { text: statement.text, values: values as string[] });
+  }
+  return inCallerTransaction(pool, options, (client) => runRead(client, statement, count));
 }
 
 /** PostgREST's Content-Range for rows `lower…` of `total` (`*` when not counted). */

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Caller } from '../../auth/claims.js';
 import type { RoutineDescription } from '../../schema-cache.js';
 import type { ReadShape } from '../read/read-request.js';
 import { buildReadStatement, quoteIdentifier, type ReadSource } from '../read/read-sql.js';
-import { inCallerTransaction, type ReadResult, runRead } from '../read/run.js';
+import { type ReadResult, runAsCaller } from '../read/run.js';
 
 export interface RpcCall {
   routine: RoutineDescription;
@@ -16,7 +15,7 @@ export interface RpcCall {
   statementTimeoutMs: number;
   /** How the result is shaped (select, filters, order, range, count, one object). */
   shape: ReadShape;
-  /** Whether the request shapes more than the defaults (then the statement is not prepared). */
+  /** Whether the request shapes more than the defaults (then its statement text is built anew). */
   shaped: boolean;
   head: boolean;
 }
@@ -52,10 +51,6 @@ export function routineSource(
   };
 }
 
-// Named by content: the same text gets the same name on any connection, and texts never collide.
-const statementName = (text: string) =>
-  `pm_rpc_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-
 /** A function returning a scalar (or void): its value as JSON, no shaping. */
 function scalarStatement(routine: RoutineDescription, source: ReadSource) {
   const body = routine.returnsVoid
@@ -70,14 +65,13 @@ export interface RpcExecutor {
 
 /**
  * Runs each call in its own transaction as the caller, with the result shaped in the same
- * statement (PostgreSQL builds the JSON). An unshaped call's statement is named, so each
- * pooled connection prepares it once (PostgREST also uses prepared statements); a shaped one
- * varies with the query string and is not kept.
+ * statement (PostgreSQL builds the JSON), in one round trip (runPreparedAsCaller); only
+ * `count=planned` takes more (the planner's estimate is a statement of its own).
  */
 export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
   // Unshaped calls come in few forms (function, argument names, count, one object, HEAD):
-  // their statement text and name are built once.
-  const unshaped = new Map<string, { text: string; name: string }>();
+  // their statement text is built once.
+  const unshaped = new Map<string, string>();
   const statementFor = (call: RpcCall, castTypes: ReadonlyMap<string, string>) => {
     const keys = Object.keys(call.args).sort();
     const source = routineSource(call.routine, call.args, keys);
@@ -103,28 +97,24 @@ export function createRpcExecutor(pool: pg.Pool): RpcExecutor {
       shape.stripNulls,
       shape.count,
     ]);
-    let known = unshaped.get(key);
-    if (!known) {
-      const text = build().text;
-      known = { text, name: statementName(text) };
-      unshaped.set(key, known);
+    let text = unshaped.get(key);
+    if (text === undefined) {
+      text = build().text;
+      unshaped.set(key, text);
     }
-    return { ...known, values: source.values };
+    return { text, values: source.values };
   };
   return {
     execute(call, castTypes) {
       const statement = statementFor(call, castTypes);
-      return inCallerTransaction(
-        pool,
-        {
-          caller: call.caller,
-          readOnly: call.readOnly,
-          statementTimeoutMs: call.statementTimeoutMs,
-          timeZone: call.shape.timeZone,
-        },
-        (client) =>
-          runRead(client, statement, call.routine.returns === 'set' ? call.shape.count : undefined),
-      );
+      const options = {
+        caller: call.caller,
+        readOnly: call.readOnly,
+        statementTimeoutMs: call.statementTimeoutMs,
+        timeZone: call.shape.timeZone,
+      };
+      const count = call.routine.returns === 'set' ? call.shape.count : undefined;
+      return runAsCaller(pool, options, statement, count);
     },
   };
 }

@@ -238,6 +238,93 @@ describe('arguments and results', () => {
     expect(await statusOf(ids.anna)).toEqual({ status: 'active', version: 2 });
   });
 
+  it('hands hostile argument text to the database exactly: quotes, backslashes, unicode, SQL', async () => {
+    // A call travels as one message with its arguments inlined as literals: none of these may
+    // end its literal early, lose a character, or run as SQL.
+    const notes = [
+      "O'Brien'); commit; drop table public.peer_mentor_status; --",
+      "\\'); rollback; select pg_sleep(5); --",
+      'C:\\temp\\new \\x41 \\u0041 \\\\',
+      `$$ $tag$ "double" E'x' /* c */ -- l`,
+      'Ærlig talt — 你好 🙂 \u202e\n\ttab',
+      "'".repeat(100) + '\\'.repeat(99),
+    ];
+    for (const note of notes) {
+      const res = await callRpc(
+        t,
+        'activate_pause',
+        {
+          p_peer_mentor_id: ids.anna,
+          p_organization_id: ids.hlf,
+          p_reason_code: 'health',
+          p_note: note,
+        },
+        asKari(),
+      );
+      expect(res.status, res.text).toBe(200);
+      expect(res.json.note).toBe(note);
+      const undo = await callRpc(
+        t,
+        'deactivate_pause',
+        { p_peer_mentor_id: ids.anna, p_organization_id: ids.hlf },
+        asKari(),
+      );
+      expect(undo.status, undo.text).toBe(200);
+    }
+    expect((await statusOf(ids.anna))?.status).toBe('active');
+  });
+
+  it('refuses a NUL in an argument (no PostgreSQL text holds one) and changes nothing', async () => {
+    const before = await statusOf(ids.anna);
+    const res = await callRpc(
+      t,
+      'activate_pause',
+      {
+        p_peer_mentor_id: ids.anna,
+        p_organization_id: ids.hlf,
+        p_reason_code: 'health',
+        p_note: 'before\u0000after',
+      },
+      asKari(),
+    );
+    expect(res.status).toBe(400);
+    expect(res.json.code).toBe('22P05');
+    expect(await statusOf(ids.anna)).toEqual(before);
+  });
+
+  it('ends a failed call’s transaction: the next call on the same connection succeeds', async () => {
+    const single = createTestApp(database.url, { pool: { max: 1 } });
+    try {
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const failed = await callRpc(
+          single,
+          'activate_pause',
+          { p_peer_mentor_id: ids.anna, p_organization_id: ids.hlf, p_reason_code: 'sabbatical' },
+          asKari(),
+        );
+        expect(failed.json.code).toBe('PM422');
+        const listed = await callRpc(single, 'get_active_pauses_for_chapter', listOslo, asKari());
+        expect(listed.status, listed.text).toBe(200);
+        const paused = await callRpc(
+          single,
+          'activate_pause',
+          { p_peer_mentor_id: ids.anna, p_organization_id: ids.hlf, p_reason_code: 'health' },
+          asKari(),
+        );
+        expect(paused.status, paused.text).toBe(200);
+        const resumed = await callRpc(
+          single,
+          'deactivate_pause',
+          { p_peer_mentor_id: ids.anna, p_organization_id: ids.hlf },
+          asKari(),
+        );
+        expect(resumed.json.status).toBe('active');
+      }
+    } finally {
+      await single.close();
+    }
+  });
+
   it('answers 400 PGRST102 for a body that is not a JSON object', async () => {
     for (const body of ['{"p_chapter_id":', '[1,2]', '"text"']) {
       const res = await callRpc(t, 'get_active_pauses_for_chapter', undefined, asKari({ body }));
