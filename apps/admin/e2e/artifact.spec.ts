@@ -104,6 +104,9 @@ test('the configured artifact carries the headers for its Supabase URL, the same
   expect(asset).toBeDefined();
   const assetResponse = await fetch(`${hostUrl}${asset}`);
   expect(assetResponse.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  const release = await fetch(`${hostUrl}/version.json`);
+  expect(release.headers.get('cache-control')).toBe('no-cache');
+  expect(await release.json()).toEqual({ version: adminPackage.version });
   const envResponse = await fetch(`${hostUrl}/env.js`);
   expect(envResponse.headers.get('cache-control')).toBe('no-cache');
   expect(await envResponse.text()).toContain(`"VITE_SUPABASE_URL":"${stack.apiUrl}"`);

@@ -2,7 +2,15 @@
 // bundle budget): the deployable console, a static directory for any static host. It is the
 // build without the budget report, with a placeholder `env.js`: the Supabase URL and key, and
 // the response headers derived from them, are written at deploy time by configure-artifact.mjs.
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -24,4 +32,7 @@ cpSync(dist, out, {
   recursive: true,
   filter: (source) => path.relative(dist, source) !== 'bundle-budget.json',
 });
+// Which release a host serves: `curl <console>/version.json`; the deploy waits for it.
+const { version } = JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8'));
+writeFileSync(path.join(out, 'version.json'), `${JSON.stringify({ version })}\n`);
 console.log(`console artifact: ${out} (configure it at deploy time: configure-artifact)`);

@@ -4,8 +4,8 @@
 // artifact (`_headers` as Netlify and Cloudflare Pages read it, and `headers.json`), the main
 // job's console server (apps/local-stack) sends the same headers per request.
 
-/** Files a browser must fetch again on every visit: they name the hashed assets or the project. */
-export const REVALIDATED_PATHS = ['/', '/index.html', '/env.js'];
+/** Files a browser must fetch again on every visit: they name the hashed assets, the project or the release. */
+export const REVALIDATED_PATHS = ['/', '/index.html', '/env.js', '/version.json'];
 /** Vite's content-hashed output: a changed file gets a new name, so it may be cached for good. */
 export const HASHED_ASSETS = '/assets/*';
 

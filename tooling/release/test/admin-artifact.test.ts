@@ -164,7 +164,9 @@ describe('the console headers', () => {
   it('cache hashed assets for good and make everything naming them revalidate', () => {
     const cache = (path: string) => headersFor(rules, path)['Cache-Control'];
     expect(cache('/assets/index-CXnSwZah.js')).toBe('public, max-age=31536000, immutable');
-    for (const path of ['/', '/index.html', '/env.js']) expect(cache(path)).toBe('no-cache');
+    for (const path of ['/', '/index.html', '/env.js', '/version.json']) {
+      expect(cache(path)).toBe('no-cache');
+    }
   });
 
   it('never set one header in two rules that match one path (hosts differ in how they merge)', () => {

@@ -56,6 +56,8 @@ describe('a clean checkout', () => {
     expect(existsSync(join(artifact, 'index.html'))).toBe(true);
     expect(readFileSync(join(artifact, 'env.js'), 'utf8')).not.toContain('__PM_ENV__ =');
     expect(existsSync(join(artifact, 'bundle-budget.json'))).toBe(false);
+    const { version } = JSON.parse(readFileSync(join(clone, 'apps/admin/package.json'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(artifact, 'version.json'), 'utf8'))).toEqual({ version });
     // Its environment and headers are written at deploy time, not by the build.
     expect(existsSync(join(artifact, '_headers'))).toBe(false);
   });
