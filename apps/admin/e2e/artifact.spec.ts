@@ -145,10 +145,13 @@ test('a coordinator signs in and works in the deployed console with zero CSP vio
   await expect(page.getByRole('heading', { name: 'Oslo', level: 1 })).toBeVisible();
   const roster = page.getByRole('table', { name: 'Likepersoner' });
   await expect(roster.getByRole('row', { name: /Anna Berg/ })).toBeVisible();
-  // A dialog too (a portal, Mantine's transitions and focus trap).
+  // A dialog too (a portal, Mantine's transitions and focus trap) and a dropdown in it.
   await page.getByRole('button', { name: 'Sett på pause: Anna Berg' }).click();
   const dialog = page.getByRole('dialog', { name: 'Sett Anna Berg på pause' });
   await expect(dialog).toBeVisible();
+  await dialog.getByRole('combobox', { name: 'Årsak' }).click();
+  await expect(page.getByRole('option', { name: 'Helse' })).toBeVisible();
+  await page.keyboard.press('Escape');
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 

@@ -157,7 +157,7 @@ describe('the console headers', () => {
     expect(directive('script-src')).toBe("'self'");
     expect(directive('connect-src')).toBe(PROJECT);
     expect(directive('frame-ancestors')).toBe("'none'");
-    expect(directive('style-src-attr')).toBe("'none'");
+    expect(directive('style-src')).toBe("'self' 'unsafe-inline'");
     expect(csp).not.toContain('unsafe-eval');
   });
 
