@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import adminPackage from '../package.json' with { type: 'json' };
 import { type HeaderRule, headerRules, headersFor } from '../scripts/static-host.mjs';
-import { expect, signIn, stack, test } from './support/fixtures';
+import { expect, expectAccessible, signIn, stack, test } from './support/fixtures';
 
 // The deployable console as a static host serves it: `build:artifact`'s directory, configured
 // at "deploy time" by configure-artifact for the main job's API, served by a plain static file
@@ -158,6 +158,8 @@ test('a coordinator signs in and works in the deployed console with zero CSP vio
   await expect(page.locator('footer')).toHaveText(`@peer-mentor/admin ${adminPackage.version}`);
   // Mantine's run-time <style> elements are there and applied: why styles allow inline elements.
   expect(await page.locator('style[data-mantine-styles]').count()).toBeGreaterThan(0);
+  // axe-core's checks (which write and read styles) run under the same policy.
+  await expectAccessible(page, 'the chapter page of the deployed console');
   expect(await violations()).toEqual([]);
   expect(consoleErrors.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
 

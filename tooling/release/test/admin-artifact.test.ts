@@ -158,6 +158,7 @@ describe('the console headers', () => {
     expect(directive('connect-src')).toBe(PROJECT);
     expect(directive('frame-ancestors')).toBe("'none'");
     expect(directive('style-src')).toBe("'self' 'unsafe-inline'");
+    expect(directive('style-src-attr')).toBe("'none'");
     expect(csp).not.toContain('unsafe-eval');
   });
 
