@@ -2,13 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
+import {
+  envScript,
+  headerRules,
+  headersFor,
+  parseConsoleEnv,
+} from '@peer-mentor/admin/static-host';
 import { listen, type RunningServer } from '@peer-mentor/api';
 import { Hono } from 'hono';
 
 /**
  * The web console (apps/admin) as production serves it: the built files from their own origin
  * on 127.0.0.1 (so every API call is cross-origin and CORS is exercised), with `/env.js`
- * telling the one prebuilt bundle where Supabase is.
+ * telling the one prebuilt bundle where Supabase is, and the response headers a static host
+ * sends for the deployed artifact (CSP, HSTS, cache rules), from the same generator.
  */
 export async function serveConsole(options: {
   repoRoot: string;
@@ -30,26 +37,25 @@ export async function serveConsole(options: {
     });
     if (build.status !== 0) throw new Error('the web console did not build');
   }
-  const envScript = `window.__PM_ENV__ = ${JSON.stringify({
+  // Checked as a deploy checks them (configure-artifact): the same normalized URL and key.
+  const env = parseConsoleEnv({
     VITE_SUPABASE_URL: options.supabaseUrl,
     VITE_SUPABASE_ANON_KEY: options.anonKey,
-  })};\n`;
+  });
+  const rules = headerRules(env.supabaseUrl);
   const app = new Hono();
+  // The headers of the file served: a route of the single-page app is answered with index.html.
+  app.use('*', async (c, next) => {
+    await next();
+    const served =
+      c.req.path === '/env.js' || c.req.path.startsWith('/assets/') ? c.req.path : '/index.html';
+    for (const [name, value] of Object.entries(headersFor(rules, served))) c.header(name, value);
+  });
   app.get('/env.js', (c) =>
-    c.body(envScript, 200, {
-      'Content-Type': 'text/javascript; charset=utf-8',
-      'Cache-Control': 'no-store',
-    }),
+    c.body(envScript(env), 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
   );
-  app.use(
-    '/assets/*',
-    serveStatic({
-      root: path.relative(process.cwd(), dist),
-      onFound: (_path, c) => {
-        c.header('Cache-Control', 'public, max-age=31536000, immutable');
-      },
-    }),
-  );
+  app.use('/assets/*', serveStatic({ root: path.relative(process.cwd(), dist) }));
+  app.get('/assets/*', (c) => c.notFound());
   // Every other path is a route of the single-page app (read per request: a rebuild shows).
   app.get('*', (c) => c.html(readFileSync(path.join(dist, 'index.html'), 'utf8')));
   return listen(app, { host: '127.0.0.1', port: options.port });

@@ -77,6 +77,11 @@ describe('the main job (pnpm start)', () => {
     const consolePage = await fetch(`${consoleUrl}/chapters/some-chapter`);
     expect(consolePage.status).toBe(200);
     expect(await consolePage.text()).toContain('<div id="root"></div>');
+    // The headers a static host sends for the deployed console: connections only to this API.
+    expect(consolePage.headers.get('content-security-policy')).toContain(`connect-src ${url};`);
+    expect(consolePage.headers.get('cache-control')).toBe('no-cache');
+    expect(consolePage.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await fetch(`${consoleUrl}/assets/no-such-file.js`)).status).toBe(404);
     const consoleEnv = await (await fetch(`${consoleUrl}/env.js`)).text();
     expect(consoleEnv).toContain(`"VITE_SUPABASE_URL":"${url}"`);
     expect(consoleEnv).toContain(`"VITE_SUPABASE_ANON_KEY":"${anonKey}"`);

@@ -107,6 +107,20 @@ describe('changesets', () => {
     }
   });
 
+  it('versions a change to the console alone: only admin is bumped and tagged', () => {
+    const workspace = scratchWorkspace();
+    const before = workspace.versions();
+    addChangeset(workspace.dir, 'admin-only', { '@peer-mentor/admin': 'patch' });
+    run(workspace.dir, process.execPath, [changesetBin, 'version']);
+    const [major, minor, patch] = before.get('@peer-mentor/admin')!.split('.').map(Number);
+    expect(changed(before, workspace.versions())).toEqual({
+      '@peer-mentor/admin': `${major}.${minor}.${patch! + 1}`,
+    });
+    expect(readFileSync(join(workspace.dir, 'apps/admin/CHANGELOG.md'), 'utf8')).toContain(
+      '### Patch Changes',
+    );
+  });
+
   it('bumps what depends on a changed package: contracts takes every service with it', () => {
     const workspace = scratchWorkspace();
     const before = workspace.versions();
@@ -120,7 +134,7 @@ describe('changesets', () => {
         '@peer-mentor/db',
         '@peer-mentor/dynamics-client',
         '@peer-mentor/scheduler',
-        ...(before.has('@peer-mentor/admin') ? ['@peer-mentor/admin'] : []),
+        '@peer-mentor/admin',
       ].sort(),
     );
     const scheduler = readFileSync(join(workspace.dir, 'packages/scheduler/CHANGELOG.md'), 'utf8');

@@ -5,7 +5,7 @@
  * ignored by git, so a release commit can never carry it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,18 @@ describe('a clean checkout', () => {
     const project = join(clone, 'packages/scheduler/bundle-edge/supabase');
     expect(existsSync(join(project, 'config.toml'))).toBe(true);
     expect(existsSync(join(project, 'functions/nightly/index.js'))).toBe(true);
+  });
+
+  it('builds the console artifact: the static build with a placeholder env.js, no build report', () => {
+    run('pnpm', ['--filter', '@peer-mentor/admin', 'build:artifact']);
+    const artifact = join(clone, 'apps/admin/artifact');
+    expect(existsSync(join(artifact, 'index.html'))).toBe(true);
+    expect(readFileSync(join(artifact, 'env.js'), 'utf8')).not.toContain('__PM_ENV__ =');
+    expect(existsSync(join(artifact, 'bundle-budget.json'))).toBe(false);
+    const { version } = JSON.parse(readFileSync(join(clone, 'apps/admin/package.json'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(artifact, 'version.json'), 'utf8'))).toEqual({ version });
+    // Its environment and headers are written at deploy time, not by the build.
+    expect(existsSync(join(artifact, '_headers'))).toBe(false);
   });
 
   it('checks the migrations the db deploy pushes, as they are in the repository', () => {

@@ -2,8 +2,9 @@
  * The nightly Edge Function's deploy artifact (`pnpm --filter @peer-mentor/scheduler
  * bundle:edge`): a Supabase project directory whose config.toml points `supabase functions
  * deploy nightly` at one bundled module. Copied alone into an empty directory and served by the
- * real Deno runtime with no node_modules and an unreachable npm registry, the bundle starts and
- * refuses a call without the service key, as the function does.
+ * real Deno runtime with no node_modules and an unreachable npm registry, the bundle starts,
+ * refuses a call without the service key, and with it runs the nightly jobs on a database the
+ * Supabase CLI migrated (a clone of the test server's template).
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,16 +13,80 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../../packages/db/src/index.js';
+import { useTestDatabase } from '../../../packages/db/src/testing/index.js';
 import schedulerPackage from '../../../packages/scheduler/package.json' with { type: 'json' };
 // The scheduler's own lookup of the pinned Deno binary (npm package deno).
 import { denoBinary } from '../../../packages/scheduler/src/hosts/edge-function/serve-locally.js';
+import {
+  addDays,
+  addMentors,
+  createOrganization,
+  mentorStates,
+  runsOf,
+  todayIn,
+} from '../../../packages/scheduler/test/support/roster.js';
 import { isolate } from '../src/testing.js';
 
 const PROJECT_REF = 'abcdefghijklmnopqrst';
 const supabaseCli = join(import.meta.dirname, '../../../packages/db/node_modules/.bin/supabase');
 
+const SERVICE_KEY = 'legacy-service-role-key-for-tests';
+// A database of the test server, cloned from the template the Supabase CLI migrated.
+const database = useTestDatabase();
 let outDir: string;
 let copy: ReturnType<typeof isolate>;
+
+/** The bundled function alone under Deno (no node_modules, no registry) on a free port. */
+async function serveBundle(databaseUrl: string): Promise<{ url: string; stop: () => void }> {
+  const denoDir = mkdtempSync(join(tmpdir(), 'pm-edge-deno-'));
+  const child = spawn(
+    denoBinary(),
+    ['run', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'index.js'],
+    {
+      cwd: join(copy.dir, 'supabase/functions/nightly'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        DENO_DIR: denoDir,
+        DENO_NO_UPDATE_CHECK: '1',
+        NO_COLOR: '1',
+        NPM_CONFIG_REGISTRY: 'http://127.0.0.1:9/',
+        SUPABASE_DB_URL: databaseUrl,
+        SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY,
+        NIGHTLY_HOSTNAME: '127.0.0.1',
+        NIGHTLY_PORT: '0',
+      },
+    },
+  );
+  const stop = () => {
+    child.kill('SIGKILL');
+    rmSync(denoDir, { recursive: true, force: true });
+  };
+  let output = '';
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not listening:\n${output}`)), 30_000);
+      const take = (chunk: Buffer) => {
+        output += chunk.toString();
+        const listening = /"message":"listening","hostname":"127\.0\.0\.1","port":(\d+)/.exec(
+          output,
+        );
+        if (listening) {
+          clearTimeout(timer);
+          resolve(Number(listening[1]));
+        }
+      };
+      child.stdout.on('data', take);
+      child.stderr.on('data', take);
+      child.once('exit', (code) => reject(new Error(`deno exited with ${code}:\n${output}`)));
+    });
+    return { url: `http://127.0.0.1:${port}/`, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
 
 beforeAll(() => {
   outDir = mkdtempSync(join(tmpdir(), 'pm-edge-bundle-'));
@@ -54,50 +119,54 @@ describe('the nightly Edge Function bundle', () => {
   });
 
   it('runs under Deno with nothing else and refuses a call without the service key', async () => {
-    const denoDir = mkdtempSync(join(tmpdir(), 'pm-edge-deno-'));
-    const child = spawn(
-      denoBinary(),
-      ['run', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'index.js'],
-      {
-        cwd: join(copy.dir, 'supabase/functions/nightly'),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env.PATH ?? '',
-          DENO_DIR: denoDir,
-          DENO_NO_UPDATE_CHECK: '1',
-          NO_COLOR: '1',
-          NPM_CONFIG_REGISTRY: 'http://127.0.0.1:9/',
-          SUPABASE_DB_URL: 'postgresql://postgres@127.0.0.1:9/postgres',
-          SUPABASE_SERVICE_ROLE_KEY: 'legacy-service-role-key-for-tests',
-          NIGHTLY_HOSTNAME: '127.0.0.1',
-          NIGHTLY_PORT: '0',
-        },
-      },
-    );
+    const served = await serveBundle('postgresql://postgres@127.0.0.1:9/postgres');
     try {
-      let output = '';
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not listening:\n${output}`)), 30_000);
-        const take = (chunk: Buffer) => {
-          output += chunk.toString();
-          const listening = /"message":"listening","hostname":"127\.0\.0\.1","port":(\d+)/.exec(
-            output,
-          );
-          if (listening) {
-            clearTimeout(timer);
-            resolve(Number(listening[1]));
-          }
-        };
-        child.stdout.on('data', take);
-        child.stderr.on('data', take);
-        child.once('exit', (code) => reject(new Error(`deno exited with ${code}:\n${output}`)));
-      });
-      const refused = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' });
+      const refused = await fetch(served.url, { method: 'POST', body: '{}' });
       expect(refused.status).toBe(401);
       await refused.body?.cancel();
     } finally {
-      child.kill('SIGKILL');
-      rmSync(denoDir, { recursive: true, force: true });
+      served.stop();
+    }
+  });
+
+  it('runs the nightly jobs on a database the Supabase CLI migrated: the run is recorded, expired certifications pause their mentors', async () => {
+    const db = createDb(database.url, { maxConnections: 2 });
+    const served = await serveBundle(database.url);
+    try {
+      const today = await todayIn(db.pool, 'Europe/Oslo');
+      const organization = await createOrganization(db.pool);
+      const [expired, alsoExpired, valid] = await addMentors(db.pool, organization, [
+        { validUntil: addDays(today, -1) },
+        { validUntil: addDays(today, -3) },
+        { validUntil: addDays(today, 30) },
+      ]);
+      const response = await fetch(served.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SERVICE_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ jobs: ['certification-expiry'], date: today }),
+      });
+      const answer = (await response.json()) as { done: boolean; mentorsChanged: number };
+      expect(response.status, JSON.stringify(answer)).toBe(200);
+      expect(answer).toMatchObject({ done: true, mentorsChanged: 2 });
+      const states = await mentorStates(db.pool, [expired!, alsoExpired!, valid!]);
+      expect(states.map((state) => [state.status, state.reasonCode])).toEqual([
+        ['paused', 'certification_expired'],
+        ['paused', 'certification_expired'],
+        ['active', null],
+      ]);
+      expect(await runsOf(db.pool, organization.id)).toEqual([
+        expect.objectContaining({
+          job: 'certification_expiry',
+          runDate: today,
+          host: 'edge-function',
+          outcome: 'completed',
+          examined: 2,
+          mentorsChanged: 2,
+        }),
+      ]);
+    } finally {
+      served.stop();
+      await db.close();
     }
   });
 });

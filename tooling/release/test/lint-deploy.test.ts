@@ -28,6 +28,7 @@ describe('the repository', () => {
       expect.arrayContaining([
         '.github/workflows/ci.yml',
         '.github/workflows/release.yml',
+        '.github/workflows/deploy-admin.yml',
         '.github/workflows/deploy-api.yml',
         '.github/workflows/deploy-db.yml',
         '.github/workflows/deploy-scheduler.yml',

@@ -55,6 +55,9 @@ export function Layout({ caller, children }: { caller: Caller | null; children: 
       </AppShell.Header>
       <AppShell.Main>
         <main>{children}</main>
+        <Text component="footer" size="xs" c="dimmed" ta="center" mt="xl">
+          @peer-mentor/admin {import.meta.env.PM_ADMIN_VERSION}
+        </Text>
       </AppShell.Main>
     </AppShell>
   );
