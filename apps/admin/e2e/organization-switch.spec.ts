@@ -5,6 +5,7 @@ import { expect, expectAccessible, personSignsIn, screenshots, test } from './su
 test('a member of two organizations switches from the header and sees only the other organization’s chapters and mentors', async ({
   browser,
 }) => {
+  test.slow();
   const mari = await personSignsIn(browser, 'mari@begge.demo');
   const switcher = mari.getByRole('combobox', { name: 'Organisasjon' });
   await expect(switcher).toHaveValue('HLF (demo)');

@@ -14,7 +14,7 @@ const refreshChapters = () => void queryClient.invalidateQueries({ queryKey: cha
 function AdminsOnly() {
   const { t } = useTranslation();
   return (
-    <Alert role="alert" color="orange" title={t('organization.adminsOnlyTitle')}>
+    <Alert role="alert" color="red" title={t('organization.adminsOnlyTitle')}>
       {t('organization.adminsOnly')}
     </Alert>
   );

@@ -10,8 +10,11 @@ import { myOrganizationsQuery } from './queries';
 /**
  * Switches the organization the caller works in: records the choice (`switch_organization`),
  * refreshes the session so the new access token claims it (the custom access token hook writes
- * the claim), then forgets every cached answer and goes home, so nothing of the previous
- * organization stays on screen.
+ * the claim), goes home, then drops every cached answer, so nothing of the previous
+ * organization stays on screen. Reset, not `clear()`: clearing would orphan the queries the
+ * mounted header and home page are already fetching for the new organization (TanStack Query
+ * cancels a removed query silently, leaving its observers pending); a reset drops all data and
+ * refetches what is on screen.
  */
 function useSwitchOrganization() {
   const queryClient = useQueryClient();
@@ -27,7 +30,7 @@ function useSwitchOrganization() {
     },
     onSuccess: async () => {
       await navigate({ to: '/' });
-      queryClient.clear();
+      await queryClient.resetQueries();
     },
   });
 }
