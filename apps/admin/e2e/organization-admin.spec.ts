@@ -167,3 +167,26 @@ test('only org admins see the organization pages: anyone else is told so in plai
   await expectAccessible(kari, 'the refusal');
   await kari.context().close();
 });
+
+test('a mentor’s timeline names who acted: the mentor sees the coordinator who paused them, by name and role, never an email', async ({
+  browser,
+}) => {
+  // The demo data: Per (coordinator) paused Jonas.
+  const jonas = await personSignsIn(browser, 'jonas@hlf.demo');
+  await expect(jonas.getByRole('heading', { name: 'Jonas Dahl', level: 1 })).toBeVisible();
+  const timeline = jonas.getByRole('table', { name: 'Historikk' });
+  await expect(timeline.getByRole('row').nth(1)).toContainText('Per Hansen');
+  await expect(timeline.getByRole('row').nth(1)).toContainText('Koordinator');
+  await expect(timeline).not.toContainText('@');
+  await expectAccessible(jonas, 'the mentor’s timeline with names');
+  await jonas.context().close();
+
+  // The org admin reads the same name on Jonas's page.
+  const admin = await personSignsIn(browser, 'admin@hlf.demo');
+  await admin.getByRole('link', { name: 'Oslo', exact: true }).click();
+  await admin.getByRole('link', { name: 'Jonas Dahl' }).click();
+  await expect(
+    admin.getByRole('table', { name: 'Historikk' }).getByRole('row').nth(1),
+  ).toContainText('Per Hansen');
+  await admin.context().close();
+});

@@ -1,4 +1,4 @@
-import { AppShell, Button, Group, SegmentedControl, Text, Title } from '@mantine/core';
+import { AppShell, Box, Button, Group, SegmentedControl, Text, Title } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
 import { lazy, type ReactNode, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -49,7 +49,9 @@ export function Layout({ caller, children }: { caller: Caller | null; children: 
                 }
               >
                 <OrganizationHeader caller={caller} />
-                <OrganizationNav caller={caller} />
+                <Box visibleFrom="sm">
+                  <OrganizationNav caller={caller} />
+                </Box>
               </Suspense>
             )}
           </Group>
@@ -69,7 +71,17 @@ export function Layout({ caller, children }: { caller: Caller | null; children: 
         </Group>
       </AppShell.Header>
       <AppShell.Main>
-        <main>{children}</main>
+        <main>
+          {caller && (
+            // At phone width the org-admin links sit above the page, not in the header.
+            <Box hiddenFrom="sm" mb="sm">
+              <Suspense fallback={null}>
+                <OrganizationNav caller={caller} />
+              </Suspense>
+            </Box>
+          )}
+          {children}
+        </main>
       </AppShell.Main>
     </AppShell>
   );

@@ -55,7 +55,7 @@ export function OrganizationHeader({ caller }: { caller: Caller }) {
     <Group gap={6} wrap="nowrap">
       <Select
         size="xs"
-        w={210}
+        w={{ base: 140, sm: 210 }}
         aria-label={t('app.organization')}
         data={mine.data.map((organization) => ({
           value: organization.organization_id,
@@ -68,9 +68,9 @@ export function OrganizationHeader({ caller }: { caller: Caller }) {
         onChange={(id) => {
           if (id && id !== caller.organizationId) switchTo.mutate(id);
         }}
-        comboboxProps={{ withinPortal: true }}
+        comboboxProps={{ withinPortal: true, width: 230, position: 'bottom-start' }}
       />
-      <Text size="sm" c="dimmed">
+      <Text size="sm" c="dimmed" visibleFrom="sm">
         · {role}
       </Text>
     </Group>
