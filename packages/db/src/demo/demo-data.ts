@@ -242,7 +242,9 @@ export function demoUsers(): DemoUser[] {
         peerMentorId: demoId(mentor.key),
       })),
   ]);
-  return all.filter((user, index) => all.findIndex((other) => other.email === user.email) === index);
+  return all.filter(
+    (user, index) => all.findIndex((other) => other.email === user.email) === index,
+  );
 }
 
 /**
