@@ -50,7 +50,7 @@ export function MentorChaptersPage({
                 {t('organization.narrowSearch', { shown: page.mentors.length, total: page.total })}
               </Text>
             )}
-            <Table.ScrollContainer minWidth={560}>
+            <Table.ScrollContainer minWidth={340}>
               <Table aria-label={t('organization.mentorsHeading')} verticalSpacing="sm">
                 <Table.Thead>
                   <Table.Tr>
