@@ -1,11 +1,19 @@
-import { AppShell, Button, Group, SegmentedControl, Text, Title } from '@mantine/core';
+import { AppShell, Box, Button, Group, SegmentedControl, Text, Title } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Caller } from '../features/auth';
 import { type Language, languages, setLanguage } from '../lib/i18n';
 import { queryClient } from '../lib/query-client';
 import { supabase } from '../lib/supabase';
+
+// The organization switcher and the org-admin links load after sign-in (bundle budget).
+const OrganizationHeader = lazy(() =>
+  import('../features/organization/header').then((m) => ({ default: m.OrganizationHeader })),
+);
+const OrganizationNav = lazy(() =>
+  import('../features/organization/header').then((m) => ({ default: m.OrganizationNav })),
+);
 
 export function LanguageSwitch() {
   const { t, i18n } = useTranslation();
@@ -33,9 +41,18 @@ export function Layout({ caller, children }: { caller: Caller | null; children: 
               </Link>
             </Title>
             {caller && (
-              <Text size="sm" c="dimmed">
-                {caller.organizationName} · {t(`role.${caller.role}`)}
-              </Text>
+              <Suspense
+                fallback={
+                  <Text size="sm" c="dimmed">
+                    {caller.organizationName} · {t(`role.${caller.role}`)}
+                  </Text>
+                }
+              >
+                <OrganizationHeader caller={caller} />
+                <Box visibleFrom="sm">
+                  <OrganizationNav caller={caller} />
+                </Box>
+              </Suspense>
             )}
           </Group>
           <Group gap="xs">
@@ -54,7 +71,17 @@ export function Layout({ caller, children }: { caller: Caller | null; children: 
         </Group>
       </AppShell.Header>
       <AppShell.Main>
-        <main>{children}</main>
+        <main>
+          {caller && (
+            // At phone width the org-admin links sit above the page, not in the header.
+            <Box hiddenFrom="sm" mb="sm">
+              <Suspense fallback={null}>
+                <OrganizationNav caller={caller} />
+              </Suspense>
+            </Box>
+          )}
+          {children}
+        </main>
         <Text component="footer" size="xs" c="dimmed" ta="center" mt="xl">
           @peer-mentor/admin {import.meta.env.PM_ADMIN_VERSION}
         </Text>

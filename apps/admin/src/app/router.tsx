@@ -70,8 +70,27 @@ export const mentorRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages'), 'Mentor'),
 });
 
+// The org-admin pages (a refusal in plain words for anyone else).
+const organizationMembersRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/organization/members',
+  component: lazyRouteComponent(() => import('./organization-pages'), 'Members'),
+});
+
+const organizationMentorsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/organization/mentors',
+  component: lazyRouteComponent(() => import('./organization-pages'), 'MentorChapters'),
+});
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([homeRoute, chapterRoute, mentorRoute]),
+  routeTree: rootRoute.addChildren([
+    homeRoute,
+    chapterRoute,
+    mentorRoute,
+    organizationMembersRoute,
+    organizationMentorsRoute,
+  ]),
   defaultNotFoundComponent: NotFound,
   defaultPendingComponent: () => <Loader m="xl" />,
 });

@@ -13,9 +13,12 @@ interface DemoOrganization {
   key: string;
   name: string;
   chapters: Record<string, string>;
+  /** A key that appears in two organizations is one person with two memberships. */
   staff: {
     key: string;
     email: string;
+    /** The name colleagues and mentors see (private.person_names). */
+    name: string;
     role: Exclude<MemberRole, 'peer_mentor'>;
     chapters: string[];
   }[];
@@ -39,22 +42,39 @@ export const demoOrganizations: DemoOrganization[] = [
     name: 'HLF (demo)',
     chapters: { oslo: 'Oslo', bergen: 'Bergen', trondheim: 'Trondheim' },
     staff: [
-      { key: 'hlf-admin', email: 'admin@hlf.demo', role: 'org_admin', chapters: [] },
+      {
+        key: 'hlf-admin',
+        email: 'admin@hlf.demo',
+        name: 'Hanne Admin',
+        role: 'org_admin',
+        chapters: [],
+      },
       {
         key: 'hlf-kari',
         email: 'kari.coordinator@hlf.demo',
+        name: 'Kari Nordmann',
         role: 'coordinator',
         chapters: ['oslo', 'bergen'],
       },
       {
         key: 'hlf-per',
         email: 'per.coordinator@hlf.demo',
+        name: 'Per Hansen',
         role: 'coordinator',
         chapters: ['oslo'],
       },
       {
         key: 'hlf-ingrid',
         email: 'ingrid.coordinator@hlf.demo',
+        name: 'Ingrid Moe',
+        role: 'coordinator',
+        chapters: ['trondheim'],
+      },
+      // A member of both organizations: switches between them from the console's header.
+      {
+        key: 'both-mari',
+        email: 'mari@begge.demo',
+        name: 'Mari Solberg',
         role: 'coordinator',
         chapters: ['trondheim'],
       },
@@ -109,12 +129,26 @@ export const demoOrganizations: DemoOrganization[] = [
     name: 'Likeperson Nord (demo)',
     chapters: { tromso: 'Tromsø', bodo: 'Bodø' },
     staff: [
-      { key: 'north-admin', email: 'admin@nord.demo', role: 'org_admin', chapters: [] },
+      {
+        key: 'north-admin',
+        email: 'admin@nord.demo',
+        name: 'Nils Admin',
+        role: 'org_admin',
+        chapters: [],
+      },
       {
         key: 'north-siri',
         email: 'siri.coordinator@nord.demo',
+        name: 'Siri Johansen',
         role: 'coordinator',
         chapters: ['tromso', 'bodo'],
+      },
+      {
+        key: 'both-mari',
+        email: 'mari@begge.demo',
+        name: 'Mari Solberg',
+        role: 'coordinator',
+        chapters: ['bodo'],
       },
     ],
     mentors: [
@@ -182,9 +216,12 @@ export interface DemoUser {
   peerMentorId?: string;
 }
 
-/** Everyone who can sign in to the demo, with their organization and role. */
+/**
+ * Everyone who can sign in to the demo, once each, with their organization and role (for a
+ * member of two organizations: the first one listed, which their first token claims).
+ */
 export function demoUsers(): DemoUser[] {
-  return demoOrganizations.flatMap((org) => [
+  const all = demoOrganizations.flatMap((org) => [
     ...org.staff.map((member) => ({
       email: member.email,
       password: demoPassword(member.email),
@@ -205,6 +242,9 @@ export function demoUsers(): DemoUser[] {
         peerMentorId: demoId(mentor.key),
       })),
   ]);
+  return all.filter(
+    (user, index) => all.findIndex((other) => other.email === user.email) === index,
+  );
 }
 
 /**
@@ -250,6 +290,14 @@ export async function loadDemoData(databaseUrl: string): Promise<'loaded' | 'alr
       );
     }
     await setDemoPasswords(client, { onlyMissing: false });
+    const staff = new Map(
+      demoOrganizations.flatMap((org) => org.staff.map((member) => [member.key, member.name])),
+    );
+    await client.query(
+      `insert into private.person_names (user_id, display_name)
+       select * from unnest($1::uuid[], $2::text[])`,
+      [[...staff.keys()].map((key) => demoId(key)), [...staff.values()]],
+    );
     for (const org of demoOrganizations) {
       const orgId = demoId(org.key);
       await client.query('insert into public.organizations (id, name) values ($1, $2)', [

@@ -30,6 +30,8 @@ interface TimelineEntry {
   note: string | null;
   expected_end: string | null;
   actor_user_id: string | null;
+  /** Who acted, when the caller may know (view member_directory); else only the role shows. */
+  actor_name: string | null;
   actor_role: string;
   created_at: string;
 }
@@ -39,6 +41,25 @@ export const mentorKeys = {
   detail: (mentorId: string) => [...mentorKeys.all, mentorId] as const,
   own: (userId: string) => [...mentorKeys.all, 'own', userId] as const,
 };
+
+/**
+ * The names of the people who acted, as far as the caller may know them: view
+ * member_directory gives org admins every member, coordinators the actors of their
+ * organization's timelines, and a mentor the people who acted on their own timeline.
+ */
+async function actorNames(actorIds: string[]): Promise<Map<string, string>> {
+  if (actorIds.length === 0) return new Map();
+  const { data, error } = await supabase
+    .from('member_directory')
+    .select('user_id, display_name')
+    .in('user_id', actorIds);
+  if (error) throw error;
+  return new Map(
+    (data as { user_id: string; display_name: string | null }[]).flatMap((row) =>
+      row.display_name ? [[row.user_id, row.display_name] as const] : [],
+    ),
+  );
+}
 
 /**
  * A mentor's notes by status version. Notes live in their own table (need to know): its
@@ -106,8 +127,16 @@ const timelineQuery = (mentorId: string) =>
         notesByVersion(mentorId),
       ]);
       if (log.error) throw log.error;
-      return (log.data as Omit<TimelineEntry, 'note'>[]).map(
-        (entry): TimelineEntry => ({ ...entry, note: notes.get(entry.version) ?? null }),
+      const entries = log.data as Omit<TimelineEntry, 'note' | 'actor_name'>[];
+      const names = await actorNames([
+        ...new Set(entries.flatMap((entry) => (entry.actor_user_id ? [entry.actor_user_id] : []))),
+      ]);
+      return entries.map(
+        (entry): TimelineEntry => ({
+          ...entry,
+          actor_name: (entry.actor_user_id && names.get(entry.actor_user_id)) || null,
+          note: notes.get(entry.version) ?? null,
+        }),
       );
     },
   });
@@ -181,6 +210,7 @@ export function MentorPage({
               [
                 t('mentors.when'),
                 t('mentors.who'),
+                t('mentors.role'),
                 t('mentors.change'),
                 t('chapters.reason'),
                 t('pause.note'),
@@ -188,6 +218,7 @@ export function MentorPage({
               ],
               (timeline.data ?? []).map((row) => [
                 formatInstant(row.created_at, caller.timeZone),
+                row.actor_name,
                 t(`role.${row.actor_role}`),
                 `${t(`status.${row.from_status}`)} → ${t(`status.${row.to_status}`)}`,
                 row.reason_code ? t(`reason.${row.reason_code}`) : null,
@@ -222,7 +253,12 @@ export function MentorPage({
                 {rows.map((row) => (
                   <Table.Tr key={row.id}>
                     <Table.Td>{formatInstant(row.created_at, caller.timeZone)}</Table.Td>
-                    <Table.Td>{t(`role.${row.actor_role}`)}</Table.Td>
+                    <Table.Td>
+                      {row.actor_name && <Text size="sm">{row.actor_name}</Text>}
+                      <Text size="sm" c={row.actor_name ? 'dimmed' : undefined}>
+                        {t(`role.${row.actor_role}`)}
+                      </Text>
+                    </Table.Td>
                     <Table.Td>
                       {t(`status.${row.from_status}`)} → {t(`status.${row.to_status}`)}
                     </Table.Td>

@@ -314,8 +314,12 @@ select set_eq(
        (to_regprocedure('private.assign_coordinator_chapter(uuid, uuid, uuid)')::text),
        (to_regprocedure('private.unassign_coordinator_chapter(uuid, uuid, uuid)')::text),
        (to_regprocedure('private.add_mentor_chapter(uuid, uuid, uuid)')::text),
-       (to_regprocedure('private.remove_mentor_chapter(uuid, uuid, uuid)')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the three policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step and the claim lifecycle''s read and write paths'
+       (to_regprocedure('private.remove_mentor_chapter(uuid, uuid, uuid)')::text),
+       -- The console's organization read paths (20261206000000): the caller's own
+       -- memberships by organization name, and people by name on need to know.
+       (to_regprocedure('private.caller_organizations()')::text),
+       (to_regprocedure('private.member_directory_rows()')::text) $$,
+  'the SECURITY DEFINER functions in private are exactly the three policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step, the claim lifecycle''s read and write paths and the console''s organization read paths'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',
