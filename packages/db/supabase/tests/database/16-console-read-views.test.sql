@@ -11,6 +11,7 @@ select is(
   (select array_agg(c.relname::text order by c.relname)
      from pg_catalog.pg_class c
      where c.relnamespace = 'public'::regnamespace and c.relkind = 'v'
+       and c.relname like 'chapter\_%'
        and c.reloptions @> array['security_invoker=true']),
   array['chapter_overview', 'chapter_roster'],
   'both views run with the caller''s rights (security_invoker)'
