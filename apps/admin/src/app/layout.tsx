@@ -1,4 +1,4 @@
-import { AppShell, Button, Group, SegmentedControl, Text, Title } from '@mantine/core';
+import { Anchor, AppShell, Button, Group, SegmentedControl, Text, Title } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -36,6 +36,11 @@ export function Layout({ caller, children }: { caller: Caller | null; children: 
               <Text size="sm" c="dimmed">
                 {caller.organizationName} · {t(`role.${caller.role}`)}
               </Text>
+            )}
+            {caller?.role === 'org_admin' && (
+              <Anchor size="sm" renderRoot={(props) => <Link {...props} to="/operations" />}>
+                {t('app.operations')}
+              </Anchor>
             )}
           </Group>
           <Group gap="xs">

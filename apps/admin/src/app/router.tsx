@@ -70,8 +70,15 @@ export const mentorRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages'), 'Mentor'),
 });
 
+// Org admins only (the page refuses everyone else); its own chunk, loaded on first visit.
+const operationsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/operations',
+  component: lazyRouteComponent(() => import('./operations-page'), 'Operations'),
+});
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([homeRoute, chapterRoute, mentorRoute]),
+  routeTree: rootRoute.addChildren([homeRoute, chapterRoute, mentorRoute, operationsRoute]),
   defaultNotFoundComponent: NotFound,
   defaultPendingComponent: () => <Loader m="xl" />,
 });

@@ -1,0 +1,3 @@
+export { formatAge } from './age';
+export { OperationsPage } from './operations-page';
+export { operationsKeys } from './queries';
