@@ -1,5 +1,12 @@
 import pg from 'pg';
-import { expect, expectAccessible, personSignsIn, screenshots, stack, test } from './support/fixtures';
+import {
+  expect,
+  expectAccessible,
+  personSignsIn,
+  screenshots,
+  stack,
+  test,
+} from './support/fixtures';
 
 // The operations panel: an org admin finds a parked Dynamics event with its last error, sends
 // it again and sees the backlog change; a coordinator cannot open the panel.
@@ -56,7 +63,14 @@ test('an org admin sees a parked event with its last error, sends it again and s
          returning id)
        insert into private.scheduler_run_errors (run_id, peer_mentor_id, sqlstate, message)
        select run.id, $1, 'PM429', 'too many status changes' from run`,
-      [(await db.query(`select peer_mentor_id from private.status_change_outbox where event_id = $1`, [event.event_id])).rows[0].peer_mentor_id],
+      [
+        (
+          await db.query(
+            `select peer_mentor_id from private.status_change_outbox where event_id = $1`,
+            [event.event_id],
+          )
+        ).rows[0].peer_mentor_id,
+      ],
     );
     await db.query(
       `insert into private.scheduler_runs (job, organization_id, run_date, invocation_id, host,
@@ -100,7 +114,9 @@ test('an org admin sees a parked event with its last error, sends it again and s
     await expect(dialog).toBeHidden();
 
     await row
-      .getByRole('button', { name: `Send på nytt: ${event.display_name} (versjon ${event.version})` })
+      .getByRole('button', {
+        name: `Send på nytt: ${event.display_name} (versjon ${event.version})`,
+      })
       .click();
     await expect(page.getByRole('status')).toHaveText('1 hendelse er sendt i kø igjen.');
     await expect(page.getByText('Ingen parkerte hendelser.')).toBeVisible();
@@ -126,7 +142,9 @@ test('an org admin sees a parked event with its last error, sends it again and s
       stale.event_id,
     ]);
     await staleRow
-      .getByRole('button', { name: `Send på nytt: ${stale.display_name} (versjon ${stale.version})` })
+      .getByRole('button', {
+        name: `Send på nytt: ${stale.display_name} (versjon ${stale.version})`,
+      })
       .click();
     await expect(page.getByRole('alert')).toHaveText(
       'Hendelsen er ikke lenger parkert (noen andre har sendt den på nytt, eller den er levert). Listen viser nå gjeldende status.',

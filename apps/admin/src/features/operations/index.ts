@@ -1,3 +1,2 @@
-export { formatAge } from './age';
 export { OperationsPage } from './operations-page';
 export { operationsKeys } from './queries';

@@ -92,8 +92,7 @@ const en: typeof nb = {
   examined: 'Examined',
   changed: 'Changed',
   errors: 'Errors',
-  globalCounts:
-    'The purge covers every organization, so its counts and errors are not shown.',
+  globalCounts: 'The purge covers every organization, so its counts and errors are not shown.',
   jobs: {
     scheduled_resume: 'Scheduled end of pauses',
     certification_expiry: 'Expired certifications',

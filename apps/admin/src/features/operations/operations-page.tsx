@@ -19,18 +19,16 @@ import { errorMessage } from '../../lib/errors';
 import { formatDate, formatInstant } from '../../lib/format';
 import { queryClient } from '../../lib/query-client';
 import type { Caller } from '../auth';
-import { formatAge } from './age';
+import { formatAge, isStaleRequeue } from './rules';
 import './locales';
 import {
   backlogQuery,
-  isStaleRequeue,
-  type NightlyRun,
   nightlyRunsQuery,
   operationsKeys,
-  type ParkedEvent,
   parkedEventsQuery,
   requeueParkedEvents,
 } from './queries';
+import type { NightlyRun, ParkedEvent } from './schemas';
 
 interface Notice {
   kind: 'success' | 'stale' | 'error';
@@ -256,7 +254,9 @@ function ParkedRow({
       </Table.Td>
       <Table.Td>{t(`status.${row.status}`)}</Table.Td>
       <Table.Td>{row.attempts}</Table.Td>
-      <Table.Td style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>{row.last_error ?? '–'}</Table.Td>
+      <Table.Td style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>
+        {row.last_error ?? '–'}
+      </Table.Td>
       <Table.Td>{formatInstant(row.parked_at, caller.timeZone)}</Table.Td>
       <Table.Td>{row.held_back_events}</Table.Td>
       <Table.Td>
