@@ -110,7 +110,8 @@ test('an org admin sees a parked event with its last error, sends it again and s
     await expect(dialog).toContainText('1 parkerte hendelser');
     await expectAccessible(page, 'the requeue-all dialog');
     await screenshots(page, 'operations-requeue-dialog');
-    await dialog.getByRole('button', { name: 'Avbryt' }).click();
+    // (The dialog's close button is also called "Avbryt"; this is the one with the word on it.)
+    await dialog.getByRole('button', { name: 'Avbryt' }).filter({ hasText: 'Avbryt' }).click();
     await expect(dialog).toBeHidden();
 
     await row
