@@ -79,6 +79,7 @@ test('an org admin sees a parked event with its last error, sends it again and s
          now() - interval '30 seconds', now(), 'completed', 77, now() - interval '30 days')`,
     );
     const before = await backlog(db);
+    const since = (await db.query<{ now: Date }>('select now()')).rows[0]!.now;
     expect(before.parked).toBe(1);
 
     const page = await personSignsIn(browser, 'admin@hlf.demo');
@@ -129,8 +130,8 @@ test('an org admin sees a parked event with its last error, sends it again and s
     expect(after).toEqual({ pending: before.pending + 1, parked: 0 });
     const audit = await db.query(
       `select r.actor_role::text, u.email from private.status_change_requeues r
-       join auth.users u on u.id = r.actor_user_id where r.event_id = $1`,
-      [event.event_id],
+       join auth.users u on u.id = r.actor_user_id where r.event_id = $1 and r.requeued_at > $2`,
+      [event.event_id, since],
     );
     expect(audit.rows).toEqual([{ actor_role: 'org_admin', email: 'admin@hlf.demo' }]);
 

@@ -4,22 +4,20 @@ import {
   Button,
   Group,
   Pagination,
-  Paper,
   Select,
-  SimpleGrid,
   Stack,
   Table,
   Text,
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
 import { pauseReasonCodes } from '@peer-mentor/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../components/query-state';
+import { ResponsiveTable } from '../../components/responsive-table';
 import { downloadCsv } from '../../lib/csv';
 import { formatDate, formatInstant } from '../../lib/format';
 import type { Caller } from '../auth';
@@ -49,8 +47,6 @@ export function ChapterPage({
   notice?: ReactNode;
 }) {
   const { t } = useTranslation();
-  // Below Mantine's `sm` breakpoint the roster is a list of cards, not a table to scroll sideways.
-  const phone = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
   const name = useQuery(chapterNameQuery(chapterId));
   const roster = useQuery(rosterQuery(chapterId, search));
   const pauses = useQuery(activePausesQuery(caller, chapterId));
@@ -112,11 +108,33 @@ export function ChapterPage({
             <Text size="sm" c="dimmed" aria-live="polite">
               {t('chapters.count', { count: total })}
             </Text>
-            {phone ? (
-              <RosterCards rows={rows} caller={caller} actions={actions} />
-            ) : (
-              <RosterTable rows={rows} caller={caller} actions={actions} />
-            )}
+            <ResponsiveTable
+              label={t('chapters.roster')}
+              striped
+              rows={rows}
+              rowKey={(row) => row.peer_mentor_id}
+              title={{ label: t('chapters.mentor'), value: (row) => <MentorLink row={row} /> }}
+              badge={{
+                label: t('chapters.status'),
+                value: (row) => <StatusBadge status={row.status} />,
+              }}
+              columns={[
+                {
+                  label: t('chapters.reason'),
+                  value: (row) => (row.reason_code ? t(`reason.${row.reason_code}`) : '–'),
+                },
+                {
+                  label: t('chapters.since'),
+                  value: (row) => formatInstant(row.paused_at, caller.timeZone),
+                },
+                { label: t('chapters.expectedEnd'), value: (row) => formatDate(row.expected_end) },
+                {
+                  label: t('chapters.certification'),
+                  value: (row) => formatDate(row.certification_valid_until),
+                },
+              ]}
+              actions={actions}
+            />
             {total > ROSTER_PAGE_SIZE && (
               <Pagination
                 total={Math.ceil(total / ROSTER_PAGE_SIZE)}
@@ -202,12 +220,6 @@ export function ChapterPage({
   );
 }
 
-interface RosterViewProps {
-  rows: RosterRow[];
-  caller: Caller;
-  actions: (row: RosterRow) => ReactNode;
-}
-
 function MentorLink({ row }: { row: RosterRow }) {
   return (
     <Anchor
@@ -217,101 +229,6 @@ function MentorLink({ row }: { row: RosterRow }) {
     >
       {row.display_name}
     </Anchor>
-  );
-}
-
-/** The roster's columns, each with its label and how a row shows it. */
-function useRosterFields(caller: Caller) {
-  const { t } = useTranslation();
-  return [
-    {
-      label: t('chapters.reason'),
-      value: (row: RosterRow) => (row.reason_code ? t(`reason.${row.reason_code}`) : '–'),
-    },
-    {
-      label: t('chapters.since'),
-      value: (row: RosterRow) => formatInstant(row.paused_at, caller.timeZone),
-    },
-    { label: t('chapters.expectedEnd'), value: (row: RosterRow) => formatDate(row.expected_end) },
-    {
-      label: t('chapters.certification'),
-      value: (row: RosterRow) => formatDate(row.certification_valid_until),
-    },
-  ];
-}
-
-function RosterTable({ rows, caller, actions }: RosterViewProps) {
-  const { t } = useTranslation();
-  const fields = useRosterFields(caller);
-  return (
-    <Table.ScrollContainer minWidth={720}>
-      <Table striped aria-label={t('chapters.roster')}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('chapters.mentor')}</Table.Th>
-            <Table.Th>{t('chapters.status')}</Table.Th>
-            {fields.map((field) => (
-              <Table.Th key={field.label}>{field.label}</Table.Th>
-            ))}
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((row) => (
-            <Table.Tr key={row.peer_mentor_id}>
-              <Table.Td>
-                <MentorLink row={row} />
-              </Table.Td>
-              <Table.Td>
-                <StatusBadge status={row.status} />
-              </Table.Td>
-              {fields.map((field) => (
-                <Table.Td key={field.label}>{field.value(row)}</Table.Td>
-              ))}
-              <Table.Td>{actions(row)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
-  );
-}
-
-/** At phone width: one card per mentor, every field labelled, nothing to scroll sideways. */
-function RosterCards({ rows, caller, actions }: RosterViewProps) {
-  const { t } = useTranslation();
-  const fields = useRosterFields(caller);
-  return (
-    <Stack
-      component="ul"
-      gap="xs"
-      p={0}
-      m={0}
-      aria-label={t('chapters.roster')}
-      style={{ listStyle: 'none' }}
-    >
-      {rows.map((row) => (
-        <Paper component="li" key={row.peer_mentor_id} withBorder p="sm">
-          <Group justify="space-between" wrap="nowrap" align="start">
-            <MentorLink row={row} />
-            <StatusBadge status={row.status} />
-          </Group>
-          <SimpleGrid component="dl" cols={2} spacing={4} verticalSpacing={2} my="xs">
-            {fields.map((field) => (
-              <div key={field.label}>
-                <Text component="dt" size="xs" c="dimmed">
-                  {field.label}
-                </Text>
-                <Text component="dd" size="sm" m={0}>
-                  {field.value(row)}
-                </Text>
-              </div>
-            ))}
-          </SimpleGrid>
-          {actions(row)}
-        </Paper>
-      ))}
-    </Stack>
   );
 }
 

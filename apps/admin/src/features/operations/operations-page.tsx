@@ -7,7 +7,6 @@ import {
   Modal,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   Title,
 } from '@mantine/core';
@@ -15,6 +14,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../components/query-state';
+import { ResponsiveTable } from '../../components/responsive-table';
 import { errorMessage } from '../../lib/errors';
 import { formatDate, formatInstant } from '../../lib/format';
 import { queryClient } from '../../lib/query-client';
@@ -177,32 +177,44 @@ function ParkedEvents({
         empty={t('operations.noParked')}
       >
         {(rows) => (
-          <Table.ScrollContainer minWidth={720}>
-            <Table aria-label={t('operations.parkedHeading')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('operations.mentor')}</Table.Th>
-                  <Table.Th>{t('operations.carries')}</Table.Th>
-                  <Table.Th>{t('operations.attempts')}</Table.Th>
-                  <Table.Th>{t('operations.lastError')}</Table.Th>
-                  <Table.Th>{t('operations.parkedAt')}</Table.Th>
-                  <Table.Th>{t('operations.heldBack')}</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((row) => (
-                  <ParkedRow
-                    key={row.event_id}
-                    row={row}
-                    caller={caller}
-                    pending={Array.isArray(pending) && pending.includes(row.event_id)}
-                    onRequeue={() => onRequeue([row.event_id])}
-                  />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ResponsiveTable
+            label={t('operations.parkedHeading')}
+            rows={rows}
+            rowKey={(row) => row.event_id}
+            title={{
+              label: t('operations.mentor'),
+              value: (row) => (
+                <>
+                  {row.display_name}
+                  <Text size="xs" c="dimmed">
+                    {t('operations.version')} {row.status_version}
+                  </Text>
+                </>
+              ),
+            }}
+            columns={[
+              { label: t('operations.carries'), value: (row) => t(`status.${row.status}`) },
+              { label: t('operations.attempts'), value: (row) => row.attempts },
+              {
+                label: t('operations.lastError'),
+                value: (row) => (
+                  <span style={{ overflowWrap: 'anywhere' }}>{row.last_error ?? '–'}</span>
+                ),
+              },
+              {
+                label: t('operations.parkedAt'),
+                value: (row) => formatInstant(row.parked_at, caller.timeZone),
+              },
+              { label: t('operations.heldBack'), value: (row) => row.held_back_events },
+            ]}
+            actions={(row) => (
+              <RequeueButton
+                row={row}
+                pending={Array.isArray(pending) && pending.includes(row.event_id)}
+                onRequeue={() => onRequeue([row.event_id])}
+              />
+            )}
+          />
         )}
       </QueryState>
       <Modal
@@ -232,48 +244,29 @@ function ParkedEvents({
   );
 }
 
-function ParkedRow({
+function RequeueButton({
   row,
-  caller,
   pending,
   onRequeue,
 }: {
   row: ParkedEvent;
-  caller: Caller;
   pending: boolean;
   onRequeue: () => void;
 }) {
   const { t } = useTranslation();
   return (
-    <Table.Tr>
-      <Table.Td>
-        {row.display_name}
-        <Text size="xs" c="dimmed">
-          {t('operations.version')} {row.status_version}
-        </Text>
-      </Table.Td>
-      <Table.Td>{t(`status.${row.status}`)}</Table.Td>
-      <Table.Td>{row.attempts}</Table.Td>
-      <Table.Td style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>
-        {row.last_error ?? '–'}
-      </Table.Td>
-      <Table.Td>{formatInstant(row.parked_at, caller.timeZone)}</Table.Td>
-      <Table.Td>{row.held_back_events}</Table.Td>
-      <Table.Td>
-        <Button
-          size="xs"
-          variant="light"
-          loading={pending}
-          onClick={onRequeue}
-          aria-label={t('operations.requeueOne', {
-            name: row.display_name,
-            version: row.status_version,
-          })}
-        >
-          {t('operations.requeue')}
-        </Button>
-      </Table.Td>
-    </Table.Tr>
+    <Button
+      size="xs"
+      variant="light"
+      loading={pending}
+      onClick={onRequeue}
+      aria-label={t('operations.requeueOne', {
+        name: row.display_name,
+        version: row.status_version,
+      })}
+    >
+      {t('operations.requeue')}
+    </Button>
   );
 }
 
@@ -288,27 +281,31 @@ function NightlyRuns({ caller }: { caller: Caller }) {
       <QueryState query={runs} isEmpty={(rows) => rows.length === 0} empty={t('operations.noRuns')}>
         {(rows) => (
           <>
-            <Table.ScrollContainer minWidth={720}>
-              <Table striped aria-label={t('operations.runsHeading')}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('operations.job')}</Table.Th>
-                    <Table.Th>{t('operations.runDate')}</Table.Th>
-                    <Table.Th>{t('operations.started')}</Table.Th>
-                    <Table.Th>{t('operations.finished')}</Table.Th>
-                    <Table.Th>{t('operations.outcome')}</Table.Th>
-                    <Table.Th>{t('operations.examined')}</Table.Th>
-                    <Table.Th>{t('operations.changed')}</Table.Th>
-                    <Table.Th>{t('operations.errors')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {rows.map((run) => (
-                    <RunRow key={run.run_id} run={run} caller={caller} />
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <ResponsiveTable
+              label={t('operations.runsHeading')}
+              striped
+              rows={rows}
+              rowKey={(run) => String(run.run_id)}
+              title={{
+                label: t('operations.job'),
+                value: (run) => t(`operations.jobs.${run.job}`),
+              }}
+              badge={{ label: t('operations.outcome'), value: (run) => <OutcomeBadge run={run} /> }}
+              columns={[
+                { label: t('operations.runDate'), value: (run) => formatDate(run.run_date) },
+                {
+                  label: t('operations.started'),
+                  value: (run) => formatInstant(run.started_at, caller.timeZone),
+                },
+                {
+                  label: t('operations.finished'),
+                  value: (run) => formatInstant(run.finished_at, caller.timeZone),
+                },
+                { label: t('operations.examined'), value: (run) => count(run.examined) },
+                { label: t('operations.changed'), value: (run) => count(run.mentors_changed) },
+                { label: t('operations.errors'), value: (run) => <RunErrors run={run} /> },
+              ]}
+            />
             {rows.some((run) => run.job === 'outbox_purge') && (
               <Text size="sm" c="dimmed">
                 {t('operations.globalCounts')}
@@ -321,41 +318,36 @@ function NightlyRuns({ caller }: { caller: Caller }) {
   );
 }
 
-function RunRow({ run, caller }: { run: NightlyRun; caller: Caller }) {
+const count = (value: number | null) => (value === null ? '–' : String(value));
+
+function OutcomeBadge({ run }: { run: NightlyRun }) {
   const { t } = useTranslation();
-  const count = (value: number | null) => (value === null ? '–' : String(value));
   const outcome = run.outcome ?? 'running';
+  const color = { completed: 'teal.9', running: 'blue.9', abandoned: 'orange.9' }[outcome];
   return (
-    <Table.Tr>
-      <Table.Td>{t(`operations.jobs.${run.job}`)}</Table.Td>
-      <Table.Td>{formatDate(run.run_date)}</Table.Td>
-      <Table.Td>{formatInstant(run.started_at, caller.timeZone)}</Table.Td>
-      <Table.Td>{formatInstant(run.finished_at, caller.timeZone)}</Table.Td>
-      <Table.Td>
-        <Badge
-          variant="filled"
-          color={outcome === 'completed' ? 'teal.9' : outcome === 'running' ? 'blue.9' : 'orange.9'}
-        >
-          {t(`operations.outcomes.${outcome}`)}
-        </Badge>
-      </Table.Td>
-      <Table.Td>{count(run.examined)}</Table.Td>
-      <Table.Td>{count(run.mentors_changed)}</Table.Td>
-      <Table.Td>
-        {count(run.errors)}
-        {run.failures && run.failures.length > 0 && (
-          <List size="xs">
-            {run.failures.map((failure, index) => (
-              <List.Item key={`${index}-${failure.occurred_at}`}>
-                {t('operations.failure', {
-                  name: failure.display_name ?? failure.peer_mentor_id ?? '–',
-                  message: failure.message,
-                })}
-              </List.Item>
-            ))}
-          </List>
-        )}
-      </Table.Td>
-    </Table.Tr>
+    <Badge variant="filled" color={color}>
+      {t(`operations.outcomes.${outcome}`)}
+    </Badge>
+  );
+}
+
+function RunErrors({ run }: { run: NightlyRun }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {count(run.errors)}
+      {run.failures && run.failures.length > 0 && (
+        <List size="xs">
+          {run.failures.map((failure, index) => (
+            <List.Item key={`${index}-${failure.occurred_at}`}>
+              {t('operations.failure', {
+                name: failure.display_name ?? failure.peer_mentor_id ?? '–',
+                message: failure.message,
+              })}
+            </List.Item>
+          ))}
+        </List>
+      )}
+    </>
   );
 }
