@@ -6,7 +6,6 @@ import {
   Pagination,
   Select,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
@@ -188,32 +187,23 @@ export function ChapterPage({
         empty={t('chapters.noActivePauses')}
       >
         {(rows) => (
-          <Table.ScrollContainer minWidth={560}>
-            <Table aria-label={t('chapters.activePausesHeading')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('chapters.mentor')}</Table.Th>
-                  <Table.Th>{t('chapters.reason')}</Table.Th>
-                  <Table.Th>{t('pause.note')}</Table.Th>
-                  <Table.Th>{t('chapters.since')}</Table.Th>
-                  <Table.Th>{t('chapters.expectedEnd')}</Table.Th>
-                  <Table.Th>{t('chapters.pausedBy')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((row) => (
-                  <Table.Tr key={row.peer_mentor_id}>
-                    <Table.Td>{row.display_name}</Table.Td>
-                    <Table.Td>{t(`reason.${row.reason_code}`)}</Table.Td>
-                    <Table.Td>{row.note ?? '–'}</Table.Td>
-                    <Table.Td>{formatInstant(row.paused_at, caller.timeZone)}</Table.Td>
-                    <Table.Td>{formatDate(row.expected_end)}</Table.Td>
-                    <Table.Td>{t(`role.${row.paused_by_role}`)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ResponsiveTable
+            label={t('chapters.activePausesHeading')}
+            minWidth={560}
+            rows={rows}
+            rowKey={(row) => row.peer_mentor_id}
+            title={{ label: t('chapters.mentor'), value: (row) => row.display_name }}
+            columns={[
+              { label: t('chapters.reason'), value: (row) => t(`reason.${row.reason_code}`) },
+              { label: t('pause.note'), value: (row) => row.note ?? '–' },
+              {
+                label: t('chapters.since'),
+                value: (row) => formatInstant(row.paused_at, caller.timeZone),
+              },
+              { label: t('chapters.expectedEnd'), value: (row) => formatDate(row.expected_end) },
+              { label: t('chapters.pausedBy'), value: (row) => t(`role.${row.paused_by_role}`) },
+            ]}
+          />
         )}
       </QueryState>
     </Stack>
