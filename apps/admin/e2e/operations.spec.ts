@@ -44,8 +44,6 @@ async function backlog(db: pg.Client) {
 test('an org admin sees a parked event with its last error, sends it again and sees the backlog change', async ({
   browser,
 }) => {
-  // A long story (two dialogs, axe twice, screenshots at two widths): room on a loaded machine.
-  test.setTimeout(120_000);
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
   try {
