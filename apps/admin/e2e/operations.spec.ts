@@ -108,7 +108,7 @@ test('an org admin sees a parked event with its last error, sends it again and s
     // "Send all again" asks first; cancelling changes nothing.
     await page.getByRole('button', { name: 'Send alle parkerte på nytt' }).click();
     const dialog = page.getByRole('dialog', { name: 'Send alle parkerte hendelser på nytt?' });
-    await expect(dialog).toContainText('1 parkerte hendelser');
+    await expect(dialog).toContainText('1 parkert hendelse blir sendt til Dynamics på nytt');
     await expectAccessible(page, 'the requeue-all dialog');
     await screenshots(page, 'operations-requeue-dialog');
     // (The dialog's close button is also called "Avbryt"; this is the one with the word on it.)

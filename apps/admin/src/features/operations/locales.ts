@@ -24,7 +24,9 @@ const nb = {
   requeueOne: 'Send på nytt: {{name}} (versjon {{version}})',
   requeueAll: 'Send alle parkerte på nytt',
   confirmTitle: 'Send alle parkerte hendelser på nytt?',
-  confirmBody:
+  confirmBody_one:
+    '{{count}} parkert hendelse blir sendt til Dynamics på nytt med nye forsøk. Feilen som parkerte den blir stående til neste forsøk.',
+  confirmBody_other:
     '{{count}} parkerte hendelser blir sendt til Dynamics på nytt med nye forsøk. Feilen som parkerte dem blir stående til neste forsøk.',
   confirm: 'Send på nytt',
   cancel: 'Avbryt',
@@ -74,7 +76,9 @@ const en: typeof nb = {
   requeueOne: 'Send again: {{name}} (version {{version}})',
   requeueAll: 'Send all parked again',
   confirmTitle: 'Send every parked event again?',
-  confirmBody:
+  confirmBody_one:
+    '{{count}} parked event will be sent to Dynamics again with fresh attempts. The error that parked it stays until the next attempt.',
+  confirmBody_other:
     '{{count}} parked events will be sent to Dynamics again with fresh attempts. The error that parked them stays until the next attempt.',
   confirm: 'Send again',
   cancel: 'Cancel',
