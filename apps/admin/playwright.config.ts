@@ -18,7 +18,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  timeout: 60_000,
+  // Stories of several people with axe and screenshots; the machine is shared and often loaded.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   globalSetup: './e2e/support/global-setup.ts',
   reporter: [['list'], ['./e2e/support/counts-reporter.ts']],

@@ -233,6 +233,7 @@ describe('rpc table', () => {
       'unassign_coordinator_chapter',
       'add_mentor_chapter',
       'remove_mentor_chapter',
+      'requeue_parked_events',
     ]);
     expect(isRpcName('activate_pause')).toBe(true);
     expect(isRpcName('toString')).toBe(false);

@@ -15,6 +15,7 @@ import {
   RemoveMemberArgs,
   SwitchOrganizationArgs,
 } from './memberships.js';
+import { RequeuedEventRow, RequeuedEventRows, RequeueParkedEventsArgs } from './operations.js';
 import { WireDate, WireTimestamp, WireUuid } from './wire.js';
 
 export { WireDate, WireTimestamp, WireUuid };
@@ -287,6 +288,16 @@ export const rpcFunctions = {
     errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
     description: 'Removes a peer mentor’s link to a chapter; org admins only, audited.',
   },
+  requeue_parked_events: {
+    args: RequeueParkedEventsArgs,
+    result: RequeuedEventRow,
+    response: RequeuedEventRows,
+    returns: 'set',
+    volatility: 'volatile',
+    errors: ['PM401', 'PM403', 'PM404', 'PM412', 'PM422'],
+    description:
+      'Requeues parked Dynamics outbox events of the organization (the named ones, or all): due now, attempts reset, audited; org admins only.',
+  },
 } as const satisfies Record<
   string,
   {
@@ -333,6 +344,9 @@ export const wireSchemas = {
   OrganizationMemberRow,
   CoordinatorChapterRow,
   PeerMentorChapterRow,
+  RequeueParkedEventsArgs,
+  RequeuedEventRow,
+  RequeuedEventRows,
   AccessTokenAppMetadata,
 } as const;
 export type WireSchemaName = keyof typeof wireSchemas;

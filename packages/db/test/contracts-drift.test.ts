@@ -94,6 +94,10 @@ function sqlTypeOf(schema: z.ZodType): { type: string; nullable: boolean; labels
     'date-time': 'timestamp with time zone',
   };
   if (baseType === 'string') return { type: byFormat[value?.format as string] ?? 'text', nullable };
+  // An array of strings (requeue_parked_events' p_event_ids): the element's type with [].
+  const items = value?.items as Record<string, unknown> | undefined;
+  if (baseType === 'array' && items?.type === 'string')
+    return { type: `${byFormat[items.format as string] ?? 'text'}[]`, nullable };
   throw new Error(`no SQL type for ${JSON.stringify(json)}`);
 }
 

@@ -208,6 +208,7 @@ console.log(JSON.stringify({
         'unassign_coordinator_chapter',
         'add_mentor_chapter',
         'remove_mentor_chapter',
+        'requeue_parked_events',
       ],
       dart: true,
     });

@@ -1,5 +1,4 @@
 import { Alert, Loader } from '@mantine/core';
-import { PauseReasonCode } from '@peer-mentor/contracts';
 import {
   createRootRoute,
   createRoute,
@@ -8,10 +7,10 @@ import {
   Outlet,
 } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
-import { z } from 'zod';
 import { QueryState } from '../components/query-state';
 import { SignInPage, useCaller, useSession } from '../features/auth';
 import { Layout } from './layout';
+import { RosterSearch } from './roster-search';
 
 /** The signed-in caller, or the sign-in page; every route below renders inside it. */
 function Root() {
@@ -34,19 +33,6 @@ function NotFound() {
   const { t } = useTranslation();
   return <Alert role="alert">{t('errors.not_found')}</Alert>;
 }
-
-/**
- * The roster's search params: a filtered, sorted, paged roster is a link to share. Declared
- * here (not in the lazily loaded chapters feature) so the route validates before it loads.
- */
-export const RosterSearch = z.object({
-  q: z.string().optional().catch(undefined),
-  status: z.enum(['active', 'paused']).optional().catch(undefined),
-  reason: PauseReasonCode.optional().catch(undefined),
-  sort: z.enum(['name', 'since', 'certification']).optional().catch(undefined),
-  page: z.number().int().min(1).optional().catch(undefined),
-});
-export type RosterSearch = z.infer<typeof RosterSearch>;
 
 export const rootRoute = createRootRoute({ component: Root });
 
@@ -83,6 +69,13 @@ const organizationMentorsRoute = createRoute({
   component: lazyRouteComponent(() => import('./organization-pages'), 'MentorChapters'),
 });
 
+// Org admins only (the page refuses everyone else); its own chunk, loaded on first visit.
+const operationsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/operations',
+  component: lazyRouteComponent(() => import('./operations-page'), 'Operations'),
+});
+
 export const router = createRouter({
   routeTree: rootRoute.addChildren([
     homeRoute,
@@ -90,6 +83,7 @@ export const router = createRouter({
     mentorRoute,
     organizationMembersRoute,
     organizationMentorsRoute,
+    operationsRoute,
   ]),
   defaultNotFoundComponent: NotFound,
   defaultPendingComponent: () => <Loader m="xl" />,

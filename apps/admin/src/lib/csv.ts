@@ -22,5 +22,7 @@ export function downloadCsv(
   link.href = url;
   link.download = filename;
   link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  // The browser reads the blob after the click returns; revoking it at once loses the download
+  // when the machine is busy. A minute is plenty, and the blob is small.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

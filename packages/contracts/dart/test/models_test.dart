@@ -944,6 +944,123 @@ void main() {
     });
   });
 
+  group('RequeueParkedEventsArgs', () {
+    final json = <String, dynamic>{
+      'p_organization_id': '056869cc-6d16-7ac0-83b4-409de5f14d8d',
+      'p_event_ids': <dynamic>['a2b08bd4-2710-1d9c-fb67-da0d70772f25'],
+    };
+    final otherJson = <String, dynamic>{
+      'p_organization_id': '97529725-c27f-0c72-86f0-3c3eaa43abad',
+      'p_event_ids': <dynamic>[],
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = RequeueParkedEventsArgs.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(RequeueParkedEventsArgs.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(RequeueParkedEventsArgs.fromJson(json), RequeueParkedEventsArgs.fromJson(Map<String, dynamic>.of(json)));
+      expect(RequeueParkedEventsArgs.fromJson(json).hashCode, RequeueParkedEventsArgs.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(RequeueParkedEventsArgs.fromJson(otherJson), isNot(RequeueParkedEventsArgs.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = RequeueParkedEventsArgs.fromJson(json);
+      final changed = model.copyWith(organizationId: RequeueParkedEventsArgs.fromJson(otherJson).organizationId);
+      expect(changed.organizationId, RequeueParkedEventsArgs.fromJson(otherJson).organizationId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(organizationId: model.organizationId), model);
+    });
+
+    test('copyWith can set eventIds to null', () {
+      final model = RequeueParkedEventsArgs.fromJson(json).copyWith(eventIds: null);
+      expect(model.eventIds, isNull);
+      expect(RequeueParkedEventsArgs.fromJson(model.toJson()), model);
+    });
+
+    test('leaves out optional arguments that are null, so the database defaults them', () {
+      final model = RequeueParkedEventsArgs.fromJson(<String, dynamic>{
+        for (final entry in json.entries)
+          if (!<String>['p_event_ids'].contains(entry.key)) entry.key: entry.value,
+      });
+      expect(model.eventIds, isNull);
+      expect(model.toJson().containsKey('p_event_ids'), isFalse);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['p_organization_id']) {
+        expect(
+          () => RequeueParkedEventsArgs.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => RequeueParkedEventsArgs.fromJson(<String, dynamic>{...json, 'p_organization_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+  });
+
+  group('RequeuedEventRow', () {
+    final json = <String, dynamic>{
+      'event_id': '4ac23227-7110-4c66-4acd-2df8da74b041',
+      'peer_mentor_id': 'd70460c7-8b0d-7fda-7253-fc74675a5331',
+      'status_version': 1,
+    };
+    final otherJson = <String, dynamic>{
+      'event_id': '4c5660e6-63f9-ff60-e0cc-86a3d04fbf39',
+      'peer_mentor_id': '22ed2006-e914-7bb0-0fe3-f82fb4357619',
+      'status_version': 2,
+    };
+
+    test('reads every key and writes the same JSON keys back', () {
+      final model = RequeuedEventRow.fromJson(json);
+      expect(model.toJson().keys.toSet(), json.keys.toSet());
+      expect(RequeuedEventRow.fromJson(model.toJson()), model);
+    });
+
+    test('is equal to a model read from the same JSON, and differs from another', () {
+      expect(RequeuedEventRow.fromJson(json), RequeuedEventRow.fromJson(Map<String, dynamic>.of(json)));
+      expect(RequeuedEventRow.fromJson(json).hashCode, RequeuedEventRow.fromJson(Map<String, dynamic>.of(json)).hashCode);
+      expect(RequeuedEventRow.fromJson(otherJson), isNot(RequeuedEventRow.fromJson(json)));
+    });
+
+    test('copyWith replaces one field and keeps the others', () {
+      final model = RequeuedEventRow.fromJson(json);
+      final changed = model.copyWith(eventId: RequeuedEventRow.fromJson(otherJson).eventId);
+      expect(changed.eventId, RequeuedEventRow.fromJson(otherJson).eventId);
+      expect(changed, isNot(model));
+      expect(model.copyWith(), model);
+      expect(changed.copyWith(eventId: model.eventId), model);
+    });
+
+    test('rejects JSON without a key it needs, naming the key', () {
+      for (final key in <String>['event_id', 'peer_mentor_id', 'status_version']) {
+        expect(
+          () => RequeuedEventRow.fromJson(Map<String, dynamic>.of(json)..remove(key)),
+          throwsA(isA<FormatException>().having((error) => error.message, 'message', contains(key))),
+        );
+      }
+    });
+
+    test('rejects a value of the wrong type', () {
+      expect(
+        () => RequeuedEventRow.fromJson(<String, dynamic>{...json, 'event_id': <String, dynamic>{}}),
+        throwsFormatException,
+      );
+    });
+
+    test('ignores a key added to the wire later', () {
+      expect(RequeuedEventRow.fromJson(<String, dynamic>{...json, 'added_later': 1}), RequeuedEventRow.fromJson(json));
+    });
+  });
+
   group('AccessTokenAppMetadata', () {
     final json = <String, dynamic>{
       'organization_id': '6a01d6ff-d60f-3cda-2d00-0daacf61a4ad',

@@ -255,6 +255,24 @@ void main() {
     expect(result, PeerMentorChapterRow.fromJson(body));
   });
 
+  test('requeueParkedEvents posts its arguments to /rest/v1/rpc/requeue_parked_events and reads the response', () async {
+    final args = RequeueParkedEventsArgs.fromJson(<String, dynamic>{
+      'p_organization_id': '056869cc-6d16-7ac0-83b4-409de5f14d8d',
+      'p_event_ids': <dynamic>['a2b08bd4-2710-1d9c-fb67-da0d70772f25'],
+    });
+    final body = <dynamic>[<String, dynamic>{
+      'event_id': '4ac23227-7110-4c66-4acd-2df8da74b041',
+      'peer_mentor_id': 'd70460c7-8b0d-7fda-7253-fc74675a5331',
+      'status_version': 1,
+    }];
+    answer = (_) => reply(body);
+    final result = await repository.requeueParkedEvents(args);
+    expect(requests.single.method, 'POST');
+    expect(requests.single.url.path, '/rest/v1/rpc/requeue_parked_events');
+    expect(jsonDecode(requests.single.body), args.toJson());
+    expect(result, body.map((item) => RequeuedEventRow.fromJson(item as Map<String, dynamic>)).toList());
+  });
+
   test('a domain error body becomes its exception class, with details and hint', () async {
     answer = (_) => reply(<String, dynamic>{
       'code': 'PM423',

@@ -234,8 +234,12 @@ abstract final class RpcNames {
   /// PM403, PM404, PM412, PM422.
   static const String removeMentorChapter = 'remove_mentor_chapter';
 
+  /// Requeues parked Dynamics outbox events of the organization (the named ones, or all): due now,
+  /// attempts reset, audited; org admins only. Domain errors: PM401, PM403, PM404, PM412, PM422.
+  static const String requeueParkedEvents = 'requeue_parked_events';
+
   /// Every value above.
-  static const List<String> all = [activatePause, deactivatePause, getActivePausesForChapter, switchOrganization, changeMemberRole, removeMember, assignCoordinatorChapter, unassignCoordinatorChapter, addMentorChapter, removeMentorChapter];
+  static const List<String> all = [activatePause, deactivatePause, getActivePausesForChapter, switchOrganization, changeMemberRole, removeMember, assignCoordinatorChapter, unassignCoordinatorChapter, addMentorChapter, removeMentorChapter, requeueParkedEvents];
 }
 
 /// JSON keys of ActivatePauseArgs, in wire order. Arguments of activate_pause. p_expected_end must
@@ -418,6 +422,28 @@ abstract final class PeerMentorChapterRowKeys {
 
   /// Every value above.
   static const List<String> all = [peerMentorId, chapterId, organizationId, createdAt];
+}
+
+/// JSON keys of RequeueParkedEventsArgs, in wire order. Arguments of requeue_parked_events: the
+/// parked events to requeue (at least one; an empty list is PM422), or leave p_event_ids out to
+/// requeue every parked event of the organization.
+abstract final class RequeueParkedEventsArgsKeys {
+  static const String organizationId = 'p_organization_id';
+  static const String eventIds = 'p_event_ids';
+
+  /// Every value above.
+  static const List<String> all = [organizationId, eventIds];
+}
+
+/// JSON keys of RequeuedEventRow, in wire order. An outbox event that was parked and is now due
+/// again (attempts reset).
+abstract final class RequeuedEventRowKeys {
+  static const String eventId = 'event_id';
+  static const String peerMentorId = 'peer_mentor_id';
+  static const String statusVersion = 'status_version';
+
+  /// Every value above.
+  static const List<String> all = [eventId, peerMentorId, statusVersion];
 }
 
 /// JSON keys of AccessTokenAppMetadata, in wire order. app_metadata in an access token, as

@@ -6,7 +6,6 @@ import {
   Pagination,
   Select,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
@@ -17,6 +16,7 @@ import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../components/query-state';
+import { ResponsiveTable } from '../../components/responsive-table';
 import { downloadCsv } from '../../lib/csv';
 import { formatDate, formatInstant } from '../../lib/format';
 import type { Caller } from '../auth';
@@ -107,48 +107,33 @@ export function ChapterPage({
             <Text size="sm" c="dimmed" aria-live="polite">
               {t('chapters.count', { count: total })}
             </Text>
-            <Table.ScrollContainer minWidth={720}>
-              <Table striped aria-label={t('chapters.roster')}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('chapters.mentor')}</Table.Th>
-                    <Table.Th>{t('chapters.status')}</Table.Th>
-                    <Table.Th>{t('chapters.reason')}</Table.Th>
-                    <Table.Th>{t('chapters.since')}</Table.Th>
-                    <Table.Th>{t('chapters.expectedEnd')}</Table.Th>
-                    <Table.Th>{t('chapters.certification')}</Table.Th>
-                    <Table.Th />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {rows.map((row) => (
-                    <Table.Tr key={row.peer_mentor_id}>
-                      <Table.Td>
-                        <Anchor
-                          renderRoot={(props) => (
-                            <Link
-                              {...props}
-                              to="/mentors/$mentorId"
-                              params={{ mentorId: row.peer_mentor_id }}
-                            />
-                          )}
-                        >
-                          {row.display_name}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={row.status} />
-                      </Table.Td>
-                      <Table.Td>{row.reason_code ? t(`reason.${row.reason_code}`) : '–'}</Table.Td>
-                      <Table.Td>{formatInstant(row.paused_at, caller.timeZone)}</Table.Td>
-                      <Table.Td>{formatDate(row.expected_end)}</Table.Td>
-                      <Table.Td>{formatDate(row.certification_valid_until)}</Table.Td>
-                      <Table.Td>{actions(row)}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <ResponsiveTable
+              label={t('chapters.roster')}
+              striped
+              rows={rows}
+              rowKey={(row) => row.peer_mentor_id}
+              title={{ label: t('chapters.mentor'), value: (row) => <MentorLink row={row} /> }}
+              badge={{
+                label: t('chapters.status'),
+                value: (row) => <StatusBadge status={row.status} />,
+              }}
+              columns={[
+                {
+                  label: t('chapters.reason'),
+                  value: (row) => (row.reason_code ? t(`reason.${row.reason_code}`) : '–'),
+                },
+                {
+                  label: t('chapters.since'),
+                  value: (row) => formatInstant(row.paused_at, caller.timeZone),
+                },
+                { label: t('chapters.expectedEnd'), value: (row) => formatDate(row.expected_end) },
+                {
+                  label: t('chapters.certification'),
+                  value: (row) => formatDate(row.certification_valid_until),
+                },
+              ]}
+              actions={actions}
+            />
             {total > ROSTER_PAGE_SIZE && (
               <Pagination
                 total={Math.ceil(total / ROSTER_PAGE_SIZE)}
@@ -202,35 +187,38 @@ export function ChapterPage({
         empty={t('chapters.noActivePauses')}
       >
         {(rows) => (
-          <Table.ScrollContainer minWidth={560}>
-            <Table aria-label={t('chapters.activePausesHeading')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('chapters.mentor')}</Table.Th>
-                  <Table.Th>{t('chapters.reason')}</Table.Th>
-                  <Table.Th>{t('pause.note')}</Table.Th>
-                  <Table.Th>{t('chapters.since')}</Table.Th>
-                  <Table.Th>{t('chapters.expectedEnd')}</Table.Th>
-                  <Table.Th>{t('chapters.pausedBy')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((row) => (
-                  <Table.Tr key={row.peer_mentor_id}>
-                    <Table.Td>{row.display_name}</Table.Td>
-                    <Table.Td>{t(`reason.${row.reason_code}`)}</Table.Td>
-                    <Table.Td>{row.note ?? '–'}</Table.Td>
-                    <Table.Td>{formatInstant(row.paused_at, caller.timeZone)}</Table.Td>
-                    <Table.Td>{formatDate(row.expected_end)}</Table.Td>
-                    <Table.Td>{t(`role.${row.paused_by_role}`)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ResponsiveTable
+            label={t('chapters.activePausesHeading')}
+            minWidth={560}
+            rows={rows}
+            rowKey={(row) => row.peer_mentor_id}
+            title={{ label: t('chapters.mentor'), value: (row) => row.display_name }}
+            columns={[
+              { label: t('chapters.reason'), value: (row) => t(`reason.${row.reason_code}`) },
+              { label: t('pause.note'), value: (row) => row.note ?? '–' },
+              {
+                label: t('chapters.since'),
+                value: (row) => formatInstant(row.paused_at, caller.timeZone),
+              },
+              { label: t('chapters.expectedEnd'), value: (row) => formatDate(row.expected_end) },
+              { label: t('chapters.pausedBy'), value: (row) => t(`role.${row.paused_by_role}`) },
+            ]}
+          />
         )}
       </QueryState>
     </Stack>
+  );
+}
+
+function MentorLink({ row }: { row: RosterRow }) {
+  return (
+    <Anchor
+      renderRoot={(props) => (
+        <Link {...props} to="/mentors/$mentorId" params={{ mentorId: row.peer_mentor_id }} />
+      )}
+    >
+      {row.display_name}
+    </Anchor>
   );
 }
 

@@ -89,6 +89,9 @@ export function OrganizationNav({ caller }: { caller: Caller }) {
       <Anchor component={Link} to="/organization/mentors" size="sm">
         {t('organization.mentorsHeading')}
       </Anchor>
+      <Anchor component={Link} to="/operations" size="sm">
+        {t('app.operations')}
+      </Anchor>
     </Group>
   );
 }

@@ -13,6 +13,7 @@ export const en: Shape<typeof nb> = {
     loading: 'Loading …',
     retry: 'Try again',
     loadFailed: 'Could not load data.',
+    operations: 'Operations',
     exportCsv: 'Export CSV',
   },
   auth: {

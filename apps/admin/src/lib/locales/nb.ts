@@ -9,6 +9,7 @@ export const nb = {
     loading: 'Laster …',
     retry: 'Prøv igjen',
     loadFailed: 'Kunne ikke hente data.',
+    operations: 'Drift',
     exportCsv: 'Eksporter CSV',
   },
   auth: {

@@ -1105,6 +1105,125 @@ final class PeerMentorChapterRow {
   String toString() => 'PeerMentorChapterRow(peerMentorId: $peerMentorId, chapterId: $chapterId, organizationId: $organizationId, createdAt: $createdAt)';
 }
 
+/// Arguments of requeue_parked_events: the parked events to requeue (at least one; an empty list is
+/// PM422), or leave p_event_ids out to requeue every parked event of the organization.
+final class RequeueParkedEventsArgs {
+  const RequeueParkedEventsArgs({
+    required this.organizationId,
+    this.eventIds,
+  });
+
+  /// Reads RequeueParkedEventsArgs from its JSON object. Keys of arguments the database would
+  /// default may be absent. Throws a [FormatException] naming the key when a value is missing or
+  /// has the wrong type.
+  factory RequeueParkedEventsArgs.fromJson(Map<String, dynamic> json) {
+    return RequeueParkedEventsArgs(
+      organizationId: decodeKey<String>(json, 'p_organization_id', decodeString),
+      eventIds: decodeOptionalKey<List<String>>(json, 'p_event_ids', decodeList(decodeString)),
+    );
+  }
+
+  /// `p_organization_id` on the wire.
+  final String organizationId;
+
+  /// `p_event_ids` on the wire. Left out of the JSON when null, so the database applies its
+  /// default.
+  final List<String>? eventIds;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'p_organization_id': organizationId,
+        if (eventIds != null) 'p_event_ids': eventIds,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  RequeueParkedEventsArgs copyWith({
+    String? organizationId,
+    Object? eventIds = unset,
+  }) {
+    return RequeueParkedEventsArgs(
+      organizationId: organizationId ?? this.organizationId,
+      eventIds: identical(eventIds, unset) ? this.eventIds : eventIds as List<String>?,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is RequeueParkedEventsArgs &&
+          other.organizationId == organizationId &&
+          jsonValueEquals(other.eventIds, eventIds);
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['RequeueParkedEventsArgs', organizationId, jsonValueHash(eventIds)]);
+
+  @override
+  String toString() => 'RequeueParkedEventsArgs(organizationId: $organizationId, eventIds: $eventIds)';
+}
+
+/// An outbox event that was parked and is now due again (attempts reset).
+final class RequeuedEventRow {
+  const RequeuedEventRow({
+    required this.eventId,
+    required this.peerMentorId,
+    required this.statusVersion,
+  });
+
+  /// Reads RequeuedEventRow from its JSON object. Keys this version does not know are ignored, so a
+  /// column added later does not break it. Throws a [FormatException] naming the key when a value
+  /// is missing or has the wrong type.
+  factory RequeuedEventRow.fromJson(Map<String, dynamic> json) {
+    return RequeuedEventRow(
+      eventId: decodeKey<String>(json, 'event_id', decodeString),
+      peerMentorId: decodeKey<String>(json, 'peer_mentor_id', decodeString),
+      statusVersion: decodeKey<int>(json, 'status_version', decodeInt),
+    );
+  }
+
+  /// `event_id` on the wire.
+  final String eventId;
+
+  /// `peer_mentor_id` on the wire.
+  final String peerMentorId;
+
+  /// `status_version` on the wire.
+  final int statusVersion;
+
+  /// The JSON object PostgREST takes or sends, with snake_case keys.
+  Map<String, dynamic> toJson() => <String, dynamic>{
+        'event_id': eventId,
+        'peer_mentor_id': peerMentorId,
+        'status_version': statusVersion,
+      };
+
+  /// A copy with the given fields replaced; pass null to clear a nullable one.
+  RequeuedEventRow copyWith({
+    String? eventId,
+    String? peerMentorId,
+    int? statusVersion,
+  }) {
+    return RequeuedEventRow(
+      eventId: eventId ?? this.eventId,
+      peerMentorId: peerMentorId ?? this.peerMentorId,
+      statusVersion: statusVersion ?? this.statusVersion,
+    );
+  }
+
+  @override
+  bool operator ==(Object other) =>
+      identical(this, other) ||
+      other is RequeuedEventRow &&
+          other.eventId == eventId &&
+          other.peerMentorId == peerMentorId &&
+          other.statusVersion == statusVersion;
+
+  @override
+  int get hashCode => Object.hashAll(<Object?>['RequeuedEventRow', eventId, peerMentorId, statusVersion]);
+
+  @override
+  String toString() => 'RequeuedEventRow(eventId: $eventId, peerMentorId: $peerMentorId, statusVersion: $statusVersion)';
+}
+
 /// app_metadata in an access token, as custom_access_token_hook writes it: organization_id selects
 /// the organization (authority stays in organization_members); organization_role is informational.
 /// Both are absent without a current membership.

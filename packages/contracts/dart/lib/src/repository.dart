@@ -95,6 +95,14 @@ final class PeerMentorRepository {
     return decodeAt<PeerMentorChapterRow>(RpcNames.removeMentorChapter, data, decodeObject(PeerMentorChapterRow.fromJson));
   }
 
+  /// `requeue_parked_events`: Requeues parked Dynamics outbox events of the organization (the named
+  /// ones, or all): due now, attempts reset, audited; org admins only. Domain errors: PM401, PM403,
+  /// PM404, PM412, PM422.
+  Future<List<RequeuedEventRow>> requeueParkedEvents(RequeueParkedEventsArgs args) async {
+    final data = await _call(RpcNames.requeueParkedEvents, args.toJson());
+    return decodeAt<List<RequeuedEventRow>>(RpcNames.requeueParkedEvents, data, decodeList(decodeObject(RequeuedEventRow.fromJson)));
+  }
+
   Future<Object?> _call(String function, Map<String, dynamic> params) async {
     try {
       final Object? data = await client.rpc<dynamic>(function, params: params);

@@ -6,7 +6,7 @@ create extension if not exists pgtap with schema extensions;
 
 -- 12 of the assertions below are generated from the catalog, one per table in public
 -- (authenticated's privileges); tables_are pins that count.
-select plan(137);
+select plan(139);
 
 ------------------------------------------------------------------------------------------------
 -- Tables
@@ -218,7 +218,8 @@ from (values
   ('assign_coordinator_chapter', array['uuid', 'uuid', 'uuid']),
   ('unassign_coordinator_chapter', array['uuid', 'uuid', 'uuid']),
   ('add_mentor_chapter', array['uuid', 'uuid', 'uuid']),
-  ('remove_mentor_chapter', array['uuid', 'uuid', 'uuid'])
+  ('remove_mentor_chapter', array['uuid', 'uuid', 'uuid']),
+  ('requeue_parked_events', array['uuid', 'uuid[]'])
 ) as rpc (function_name, args)
 cross join (values ('authenticated'), ('service_role')) as roles (role_name)
 order by function_name, role_name;
@@ -318,8 +319,14 @@ select set_eq(
        -- The console's organization read paths (20261206000000): the caller's own
        -- memberships by organization name, and people by name on need to know.
        (to_regprocedure('private.caller_organizations()')::text),
-       (to_regprocedure('private.member_directory_rows()')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the three policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step, the claim lifecycle''s read and write paths and the console''s organization read paths'
+       (to_regprocedure('private.member_directory_rows()')::text),
+       -- The console's operations panel (20261206000100): the readers behind the operations
+       -- views (each reads only the caller's organization, for its org admins) and requeue.
+       (to_regprocedure('private.operations_outbox_backlog()')::text),
+       (to_regprocedure('private.operations_parked_events()')::text),
+       (to_regprocedure('private.operations_nightly_runs()')::text),
+       (to_regprocedure('private.requeue_parked_events(uuid, uuid[])')::text) $$,
+  'the SECURITY DEFINER functions in private are exactly the three policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step, the claim lifecycle''s read and write paths, the console''s organization read paths and the operations panel''s readers and requeue'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',

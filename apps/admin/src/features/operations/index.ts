@@ -1,0 +1,2 @@
+export { OperationsPage } from './operations-page';
+export { operationsKeys } from './queries';
