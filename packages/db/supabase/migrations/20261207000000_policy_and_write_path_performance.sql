@@ -4,7 +4,8 @@
 -- Touches:
 --   * creates type private.caller_context and function private.caller_context(): the caller's
 --     whole context (claims, user, system or not, claimed organization, membership role, own
---     mentor id) resolved in one call, with one read of the claims and one index probe;
+--     mentor id) resolved in one call, with one read of the claims and one index probe; and
+--     private.actor_role_in(context, organization), the RPCs' PM401/PM412 checks on it;
 --   * replaces the helpers claimed_organization_id, claims_expired, caller_user_id,
 --     caller_is_system, active_membership_role, active_organization_id, staff_organization_id,
 --     admin_organization_id, own_peer_mentor_id, coordinated_peer_mentor_ids and
