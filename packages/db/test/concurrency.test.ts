@@ -15,6 +15,7 @@ import {
   type JwtClaims,
   liftStatusTransitionLimit,
   readEnv,
+  serviceRoleClaims,
   userClaims,
   withCaller,
 } from '@peer-mentor/db';
@@ -898,6 +899,95 @@ describe('paused chapter links under a storm', () => {
     (select 'missing' as side, * from (select * from expected except select * from listed) m)
     union all
     (select 'extra' as side, * from (select * from listed except select * from expected) x)`;
+
+  /** Waits until `pid` waits for a row lock (the status row a link change locks FOR SHARE). */
+  function waitUntilWaitingForRowLock(pid: number): Promise<void> {
+    return waitUntil(`backend ${pid} waiting for a row lock`, async () => {
+      const { rows } = await owner.query<{
+        wait_event_type: string | null;
+        wait_event: string | null;
+      }>('select wait_event_type, wait_event from pg_stat_activity where pid = $1', [pid]);
+      const observed = rows[0];
+      return {
+        done: observed?.wait_event_type === 'Lock' && observed.wait_event === 'transactionid',
+        observed,
+      };
+    });
+  }
+
+  it("a chapter link added while its mentor's pause is uncommitted waits for it, and is listed once the pause commits", async () => {
+    const secondChapterId = randomUUID();
+    await owner.query(
+      `insert into public.chapters (id, organization_id, name) values ($1, $2, 'Chapter C')`,
+      [secondChapterId, orgId],
+    );
+    const [mentor] = await createMentors(1);
+    const [pausing, linking] = await connectMany(2);
+    try {
+      // The pause holds its status row (uncommitted) ...
+      await pausing!.client.query('begin');
+      await pausing!.client.query(
+        `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
+        [JSON.stringify(admin())],
+      );
+      await activatePause(pausing!.client, mentor!.id);
+      // ... so the link, added meanwhile by the admin tooling, waits for it instead of reading
+      // the mentor as still active.
+      const linked = outcome(
+        call(linking!, serviceRoleClaims, (client) =>
+          client.query(
+            'insert into public.peer_mentor_chapters (peer_mentor_id, chapter_id) values ($1, $2)',
+            [mentor!.id, secondChapterId],
+          ),
+        ),
+      );
+      await waitUntilWaitingForRowLock(linking!.pid);
+      await pausing!.client.query('commit');
+      expect((await within(linked, 'the link insert')).ok).toBe(true);
+
+      const { rows } = await owner.query<{ chapter_id: string }>(
+        'select chapter_id from private.paused_mentor_chapters where peer_mentor_id = $1 order by chapter_id',
+        [mentor!.id],
+      );
+      expect(rows.map((row) => row.chapter_id).sort()).toEqual([chapterId, secondChapterId].sort());
+    } finally {
+      await close([pausing!, linking!]);
+    }
+  });
+
+  it("a pause that comes while its mentor's chapter link is being removed waits for the removal, and succeeds", async () => {
+    const [mentor] = await createMentors(1);
+    const [unlinking, pausing] = await connectMany(2);
+    try {
+      // The removal is uncommitted: the link is still visible to others ...
+      await unlinking!.client.query('begin');
+      await unlinking!.client.query(
+        `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
+        [JSON.stringify(admin())],
+      );
+      await unlinking!.client.query(
+        `select from public.remove_mentor_chapter(
+           p_organization_id => $1, p_peer_mentor_id => $2, p_chapter_id => $3)`,
+        [orgId, mentor!.id, chapterId],
+      );
+      // ... so a pause now waits for it, instead of listing the link being removed and then
+      // failing on its foreign key when the removal commits.
+      const paused = outcome(
+        call(pausing!, admin(), (client) => activatePause(client, mentor!.id)),
+      );
+      await waitUntilWaitingForRowLock(pausing!.pid);
+      await unlinking!.client.query('commit');
+      const result = await within(paused, 'the pause');
+      expect(result.ok && result.value).toMatchObject({ status: 'paused', version: 1 });
+      const { rows } = await owner.query(
+        'select * from private.paused_mentor_chapters where peer_mentor_id = $1',
+        [mentor!.id],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await close([unlinking!, pausing!]);
+    }
+  });
 
   it(`${TRANSITION_CLIENTS} clients pausing and resuming while ${LINK_CLIENTS} add and remove chapter links keep the chapter pause list equal to the statuses`, {
     timeout: 90_000,
