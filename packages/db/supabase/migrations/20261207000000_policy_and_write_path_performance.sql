@@ -353,18 +353,17 @@ alter policy "Org admins read their organization's membership log" on public.org
 create table private.paused_mentor_chapters (
   chapter_id uuid not null,
   peer_mentor_id uuid not null,
-  -- The link's organization (a chapter's and its mentors' are the same); the policy reads it.
+  -- The link's organization (a chapter's and its mentors' are the same).
   organization_id uuid not null,
-  primary key (chapter_id, peer_mentor_id),
-  -- A link that goes (or changes) takes its row with it.
-  foreign key (peer_mentor_id, chapter_id)
-    references public.peer_mentor_chapters (peer_mentor_id, chapter_id)
-    on delete cascade on update cascade
+  primary key (chapter_id, peer_mentor_id)
+  -- No foreign key to peer_mentor_chapters: its check would lock the link row from inside a
+  -- transition, while a link removal holds that row and waits for the transition (a deadlock).
+  -- The link triggers below remove the rows instead.
 );
 comment on table private.paused_mentor_chapters is
   'One row per chapter link (peer_mentor_chapters) of a paused mentor: exactly the links whose mentor''s peer_mentor_status is paused, kept so by triggers in the same transaction as the change. A chapter''s pause list is a range of its primary key.';
 create index paused_mentor_chapters_mentor_idx
-  on private.paused_mentor_chapters (peer_mentor_id, chapter_id);
+  on private.paused_mentor_chapters (peer_mentor_id);
 alter table private.paused_mentor_chapters enable row level security;
 
 -- Security definer: the status only changes inside the transition core (the owner) or by the
@@ -399,11 +398,12 @@ create trigger peer_mentor_status_sync_paused_chapters
 -- Security definer: the service role (admin tooling) and the membership RPCs write chapter
 -- links; neither holds a privilege on private.paused_mentor_chapters or may lock status rows.
 --
--- Concurrency: a transition and a link change may run at once. Each link change first locks
--- the mentor's status row FOR SHARE, which conflicts with a transition's UPDATE of it, so one
--- waits for the other and then reads what it committed: either the transition's trigger sees
--- the new link, or this trigger sees the new status. (Without the lock both could miss the
--- other, leaving a paused mentor's new link off the list.)
+-- Concurrency: a transition and a link change may run at once. Each link change locks the
+-- mentor's status row FOR SHARE, which conflicts with a transition's UPDATE of it, so one waits
+-- for the other and then reads what it committed: either the transition's trigger sees the link
+-- as it now is, or this trigger sees the new status. (Without the lock both could miss the
+-- other: a paused mentor's new link left off the list, or a removed link left on it.) A
+-- transition never waits for a link row, so the two cannot deadlock.
 create function private.sync_paused_chapter_link()
 returns trigger
 language plpgsql
@@ -411,51 +411,29 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform from public.peer_mentor_status s where s.peer_mentor_id = new.peer_mentor_id for share;
-  -- A link moved to another mentor (on update cascade moved its row) keeps the row only while
-  -- that mentor is paused.
-  delete from private.paused_mentor_chapters p
-  where p.chapter_id = new.chapter_id
-    and p.peer_mentor_id = new.peer_mentor_id
-    and not exists (
-      select from public.peer_mentor_status s
-      where s.peer_mentor_id = new.peer_mentor_id and s.status = 'paused');
-  insert into private.paused_mentor_chapters (chapter_id, peer_mentor_id, organization_id)
-  select new.chapter_id, new.peer_mentor_id, new.organization_id
-  from public.peer_mentor_status s
-  where s.peer_mentor_id = new.peer_mentor_id
-    and s.status = 'paused'
-  on conflict (chapter_id, peer_mentor_id) do update set organization_id = excluded.organization_id;
+  if tg_op in ('UPDATE', 'DELETE') then
+    perform from public.peer_mentor_status s where s.peer_mentor_id = old.peer_mentor_id for share;
+    delete from private.paused_mentor_chapters p
+    where p.chapter_id = old.chapter_id and p.peer_mentor_id = old.peer_mentor_id;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    perform from public.peer_mentor_status s where s.peer_mentor_id = new.peer_mentor_id for share;
+    insert into private.paused_mentor_chapters (chapter_id, peer_mentor_id, organization_id)
+    select new.chapter_id, new.peer_mentor_id, new.organization_id
+    from public.peer_mentor_status s
+    where s.peer_mentor_id = new.peer_mentor_id
+      and s.status = 'paused'
+    on conflict do nothing;
+  end if;
   return null;
 end
 $$;
 comment on function private.sync_paused_chapter_link() is
-  'After a chapter link is added or changed: it is in private.paused_mentor_chapters exactly while its mentor is paused. (Removed links leave by the foreign key''s cascade.)';
+  'After a chapter link is added, changed or removed: it is in private.paused_mentor_chapters exactly while its mentor is paused.';
 
 create trigger peer_mentor_chapters_sync_paused
-  after insert or update on public.peer_mentor_chapters
+  after insert or update or delete on public.peer_mentor_chapters
   for each row execute function private.sync_paused_chapter_link();
-
--- Security definer, as above. A link removed while its mentor's transition runs: without this
--- lock the transition's trigger could add a paused row for the link being removed, and fail on
--- the foreign key when the removal commits.
-create function private.lock_status_of_removed_link()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  perform from public.peer_mentor_status s where s.peer_mentor_id = old.peer_mentor_id for share;
-  return old;
-end
-$$;
-comment on function private.lock_status_of_removed_link() is
-  'Before a chapter link is deleted: waits for a running transition of its mentor (FOR SHARE on the status row), so the two cannot cross.';
-
-create trigger peer_mentor_chapters_lock_status_on_delete
-  before delete on public.peer_mentor_chapters
-  for each row execute function private.lock_status_of_removed_link();
 
 insert into private.paused_mentor_chapters (chapter_id, peer_mentor_id, organization_id)
 select pmc.chapter_id, pmc.peer_mentor_id, pmc.organization_id
@@ -720,4 +698,3 @@ grant execute on function private.list_chapter_pauses(uuid, uuid) to authenticat
 
 revoke all on function private.sync_paused_chapters_of_status() from public;
 revoke all on function private.sync_paused_chapter_link() from public;
-revoke all on function private.lock_status_of_removed_link() from public;

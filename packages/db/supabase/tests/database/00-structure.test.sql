@@ -296,7 +296,6 @@ select set_eq(
        -- the status or a chapter link (20261207000000).
        (to_regprocedure('private.sync_paused_chapters_of_status()')::text),
        (to_regprocedure('private.sync_paused_chapter_link()')::text),
-       (to_regprocedure('private.lock_status_of_removed_link()')::text),
        -- get_active_pauses_for_chapter's body: the caller resolved once (20261207000000).
        (to_regprocedure('private.list_chapter_pauses(uuid, uuid)')::text),
        -- The outbox dispatcher's functions (20260401000000): nobody holds a privilege on
