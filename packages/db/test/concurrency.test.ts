@@ -970,8 +970,8 @@ describe('paused chapter links under a storm', () => {
            p_organization_id => $1, p_peer_mentor_id => $2, p_chapter_id => $3)`,
         [orgId, mentor!.id, chapterId],
       );
-      // ... so a pause now waits for it, instead of listing the link being removed and then
-      // failing on its foreign key when the removal commits.
+      // ... so a pause now waits for it, instead of listing the link being removed after the
+      // removal's trigger has already cleared it (a paused row without a link).
       const paused = outcome(
         call(pausing!, admin(), (client) => activatePause(client, mentor!.id)),
       );
