@@ -925,12 +925,16 @@ describe('paused chapter links under a storm', () => {
     const [pausing, linking] = await connectMany(2);
     try {
       // The pause holds its status row (uncommitted) ...
-      await pausing!.client.query('begin');
-      await pausing!.client.query(
-        `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
-        [JSON.stringify(admin())],
+      const paused = deferred();
+      const pauseMayCommit = deferred();
+      const pause = outcome(
+        call(pausing!, admin(), async (client) => {
+          await activatePause(client, mentor!.id);
+          paused.resolve();
+          await pauseMayCommit.promise;
+        }),
       );
-      await activatePause(pausing!.client, mentor!.id);
+      await within(paused.promise, 'the pause');
       // ... so the link, added meanwhile by the admin tooling, waits for it instead of reading
       // the mentor as still active.
       const linked = outcome(
@@ -942,7 +946,8 @@ describe('paused chapter links under a storm', () => {
         ),
       );
       await waitUntilWaitingForRowLock(linking!.pid);
-      await pausing!.client.query('commit');
+      pauseMayCommit.resolve();
+      expect((await within(pause, 'the pause committing')).ok).toBe(true);
       expect((await within(linked, 'the link insert')).ok).toBe(true);
 
       const { rows } = await owner.query<{ chapter_id: string }>(
@@ -960,23 +965,28 @@ describe('paused chapter links under a storm', () => {
     const [unlinking, pausing] = await connectMany(2);
     try {
       // The removal is uncommitted: the link is still visible to others ...
-      await unlinking!.client.query('begin');
-      await unlinking!.client.query(
-        `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
-        [JSON.stringify(admin())],
+      const removed = deferred();
+      const removalMayCommit = deferred();
+      const removal = outcome(
+        call(unlinking!, admin(), async (client) => {
+          await client.query(
+            `select from public.remove_mentor_chapter(
+               p_organization_id => $1, p_peer_mentor_id => $2, p_chapter_id => $3)`,
+            [orgId, mentor!.id, chapterId],
+          );
+          removed.resolve();
+          await removalMayCommit.promise;
+        }),
       );
-      await unlinking!.client.query(
-        `select from public.remove_mentor_chapter(
-           p_organization_id => $1, p_peer_mentor_id => $2, p_chapter_id => $3)`,
-        [orgId, mentor!.id, chapterId],
-      );
+      await within(removed.promise, 'the removal');
       // ... so a pause now waits for it, instead of listing the link being removed after the
       // removal's trigger has already cleared it (a paused row without a link).
       const paused = outcome(
         call(pausing!, admin(), (client) => activatePause(client, mentor!.id)),
       );
       await waitUntilWaitingForRowLock(pausing!.pid);
-      await unlinking!.client.query('commit');
+      removalMayCommit.resolve();
+      expect((await within(removal, 'the removal committing')).ok).toBe(true);
       const result = await within(paused, 'the pause');
       expect(result.ok && result.value).toMatchObject({ status: 'paused', version: 1 });
       const { rows } = await owner.query(
