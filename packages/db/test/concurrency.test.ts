@@ -15,6 +15,7 @@ import {
   type JwtClaims,
   liftStatusTransitionLimit,
   readEnv,
+  serviceRoleClaims,
   userClaims,
   withCaller,
 } from '@peer-mentor/db';
@@ -870,5 +871,209 @@ describe('storm', () => {
          where locktype = 'advisory' and classid = private.peer_mentor_lock_namespace()::oid`,
     );
     expect(leftover).toEqual([]);
+  });
+});
+
+describe('paused chapter links under a storm', () => {
+  const TRANSITION_CLIENTS = 4;
+  const LINK_CLIENTS = 2;
+  const CALLS_PER_CLIENT = 150;
+  const MENTORS = 12;
+
+  /**
+   * "Link state = status row": the chapter links of paused mentors that
+   * private.paused_mentor_chapters misses, and its rows that are not such a link. One statement,
+   * so it sees one committed state, whatever is running.
+   */
+  const PAUSED_LINK_DRIFT = `
+    with expected as (
+      select pmc.chapter_id, pmc.peer_mentor_id, pmc.organization_id
+      from public.peer_mentor_chapters pmc
+      join public.peer_mentor_status s on s.peer_mentor_id = pmc.peer_mentor_id
+      where s.status = 'paused' and pmc.peer_mentor_id = any ($1::uuid[])
+    ), listed as (
+      select p.chapter_id, p.peer_mentor_id, p.organization_id
+      from private.paused_mentor_chapters p
+      where p.peer_mentor_id = any ($1::uuid[])
+    )
+    (select 'missing' as side, * from (select * from expected except select * from listed) m)
+    union all
+    (select 'extra' as side, * from (select * from listed except select * from expected) x)`;
+
+  /** Waits until `pid` waits for a row lock (the status row a link change locks FOR SHARE). */
+  function waitUntilWaitingForRowLock(pid: number): Promise<void> {
+    return waitUntil(`backend ${pid} waiting for a row lock`, async () => {
+      const { rows } = await owner.query<{
+        wait_event_type: string | null;
+        wait_event: string | null;
+      }>('select wait_event_type, wait_event from pg_stat_activity where pid = $1', [pid]);
+      const observed = rows[0];
+      return {
+        done: observed?.wait_event_type === 'Lock' && observed.wait_event === 'transactionid',
+        observed,
+      };
+    });
+  }
+
+  it("a chapter link added while its mentor's pause is uncommitted waits for it, and is listed once the pause commits", async () => {
+    const secondChapterId = randomUUID();
+    await owner.query(
+      `insert into public.chapters (id, organization_id, name) values ($1, $2, 'Chapter C')`,
+      [secondChapterId, orgId],
+    );
+    const [mentor] = await createMentors(1);
+    const [pausing, linking] = await connectMany(2);
+    try {
+      // The pause holds its status row (uncommitted) ...
+      const paused = deferred();
+      const pauseMayCommit = deferred();
+      const pause = outcome(
+        call(pausing!, admin(), async (client) => {
+          await activatePause(client, mentor!.id);
+          paused.resolve();
+          await pauseMayCommit.promise;
+        }),
+      );
+      await within(paused.promise, 'the pause');
+      // ... so the link, added meanwhile by the admin tooling, waits for it instead of reading
+      // the mentor as still active.
+      const linked = outcome(
+        call(linking!, serviceRoleClaims, (client) =>
+          client.query(
+            'insert into public.peer_mentor_chapters (peer_mentor_id, chapter_id) values ($1, $2)',
+            [mentor!.id, secondChapterId],
+          ),
+        ),
+      );
+      await waitUntilWaitingForRowLock(linking!.pid);
+      pauseMayCommit.resolve();
+      expect((await within(pause, 'the pause committing')).ok).toBe(true);
+      expect((await within(linked, 'the link insert')).ok).toBe(true);
+
+      const { rows } = await owner.query<{ chapter_id: string }>(
+        'select chapter_id from private.paused_mentor_chapters where peer_mentor_id = $1 order by chapter_id',
+        [mentor!.id],
+      );
+      expect(rows.map((row) => row.chapter_id).sort()).toEqual([chapterId, secondChapterId].sort());
+    } finally {
+      await close([pausing!, linking!]);
+    }
+  });
+
+  it("a pause that comes while its mentor's chapter link is being removed waits for the removal, and succeeds", async () => {
+    const [mentor] = await createMentors(1);
+    const [unlinking, pausing] = await connectMany(2);
+    try {
+      // The removal is uncommitted: the link is still visible to others ...
+      const removed = deferred();
+      const removalMayCommit = deferred();
+      const removal = outcome(
+        call(unlinking!, admin(), async (client) => {
+          await client.query(
+            `select from public.remove_mentor_chapter(
+               p_organization_id => $1, p_peer_mentor_id => $2, p_chapter_id => $3)`,
+            [orgId, mentor!.id, chapterId],
+          );
+          removed.resolve();
+          await removalMayCommit.promise;
+        }),
+      );
+      await within(removed.promise, 'the removal');
+      // ... so a pause now waits for it, instead of listing the link being removed after the
+      // removal's trigger has already cleared it (a paused row without a link).
+      const paused = outcome(
+        call(pausing!, admin(), (client) => activatePause(client, mentor!.id)),
+      );
+      await waitUntilWaitingForRowLock(pausing!.pid);
+      removalMayCommit.resolve();
+      expect((await within(removal, 'the removal committing')).ok).toBe(true);
+      const result = await within(paused, 'the pause');
+      expect(result.ok && result.value).toMatchObject({ status: 'paused', version: 1 });
+      const { rows } = await owner.query(
+        'select * from private.paused_mentor_chapters where peer_mentor_id = $1',
+        [mentor!.id],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await close([unlinking!, pausing!]);
+    }
+  });
+
+  it(`${TRANSITION_CLIENTS} clients pausing and resuming while ${LINK_CLIENTS} add and remove chapter links keep the chapter pause list equal to the statuses`, {
+    timeout: 90_000,
+  }, async () => {
+    await liftStatusTransitionLimit(owner);
+    const secondChapterId = randomUUID();
+    await owner.query(
+      `insert into public.chapters (id, organization_id, name) values ($1, $2, 'Chapter B')`,
+      [secondChapterId, orgId],
+    );
+    const mentors = await createMentors(MENTORS);
+    const ids = mentors.map((mentor) => mentor.id);
+    const clients = await connectMany(TRANSITION_CLIENTS + LINK_CLIENTS);
+    const errorsByCode = new Map<string, number>();
+    const count = (code: string) => errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1);
+    const succeeded = { transitions: 0, linkChanges: 0 };
+    const driftSeen: unknown[] = [];
+    let checksDuringStorm = 0;
+    let stormDone = false;
+    const random = prng(0x5eed1234);
+
+    try {
+      // Every committed state the owner sees during the storm already satisfies the invariant.
+      const monitor = (async () => {
+        while (!stormDone) {
+          const { rows } = await owner.query(PAUSED_LINK_DRIFT, [ids]);
+          checksDuringStorm += 1;
+          if (rows.length > 0 && driftSeen.length < 5) driftSeen.push(rows);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+
+      const storm = clients.map(async (connection, clientIndex) => {
+        const isLinkClient = clientIndex >= TRANSITION_CLIENTS;
+        for (let n = 0; n < CALLS_PER_CLIENT; n += 1) {
+          const mentor = mentors[Math.floor(random() * MENTORS)]!;
+          const flip = random() < 0.5;
+          try {
+            await call(connection, admin(), async (client) => {
+              if (isLinkClient) {
+                await client.query(
+                  `select from public.${flip ? 'add' : 'remove'}_mentor_chapter(
+                     p_organization_id => $1, p_peer_mentor_id => $2, p_chapter_id => $3)`,
+                  [orgId, mentor.id, secondChapterId],
+                );
+              } else if (flip) {
+                await activatePause(client, mentor.id, 'personal');
+              } else {
+                await deactivatePause(client, mentor.id);
+              }
+            });
+            succeeded[isLinkClient ? 'linkChanges' : 'transitions'] += 1;
+          } catch (error) {
+            count(errorCode(error));
+          }
+        }
+      });
+      await within(Promise.all(storm), 'the storm', 80_000);
+      stormDone = true;
+      await monitor;
+    } finally {
+      stormDone = true;
+      await close(clients);
+    }
+
+    // Only the expected domain errors: already paused / not paused, and removing a link that
+    // is not there. No deadlock, no foreign-key failure, no serialization failure.
+    expect(
+      [...errorsByCode.keys()].filter((code) => !['PM404', 'PM409', 'PM410'].includes(code)),
+    ).toEqual([]);
+    expect(checksDuringStorm).toBeGreaterThan(0);
+    expect(driftSeen).toEqual([]);
+    expect((await owner.query(PAUSED_LINK_DRIFT, [ids])).rows).toEqual([]);
+
+    // The storm exercised both sides.
+    expect(succeeded.transitions).toBeGreaterThan(0);
+    expect(succeeded.linkChanges).toBeGreaterThan(0);
   });
 });

@@ -186,7 +186,7 @@ export async function runChapterPauses(
     return {
       pausedPerChapter: perChapter.rows[0],
       listQueryPlan: await explainInsideFunction(client, chapterCall(firstChapterId), (queryText) =>
-        /from public\.peer_mentor_chapters/i.test(queryText),
+        /from (public\.peer_mentor_chapters|private\.paused_mentor_chapters)/i.test(queryText),
       ),
     };
   });

@@ -34,7 +34,8 @@ export function writePathScript(mentorsPerClient: number): string {
 
 /**
  * The like-for-like baseline: the same writes one transition makes (status row, log row and
- * outbox event in one statement, with their indexes, foreign keys and checks), run by the
+ * outbox event with the same payload, in one statement, with their indexes, foreign keys,
+ * checks and triggers; no note, as the RPC calls pass none), run by the
  * table owner as plain SQL, without the RPC's authorization, validation and advisory lock.
  * Same transaction shape as the RPC script (begin, the same claims set_config, one
  * statement, commit), same clients, same mentors.
@@ -74,7 +75,10 @@ export function plainWritesScript(mentorsPerClient: number): string {
 ), queued as (
   insert into private.status_change_outbox (peer_mentor_id, organization_id, status_version, payload)
   select u.peer_mentor_id, u.organization_id, u.version,
-         jsonb_build_object('peer_mentor_id', u.peer_mentor_id, 'status', u.status, 'version', u.version)
+         jsonb_build_object('peer_mentor_id', u.peer_mentor_id, 'organization_id', u.organization_id,
+           'status', u.status, 'reason_code', u.reason_code, 'paused_at', u.paused_at,
+           'expected_end', u.expected_end, 'actor_role', 'peer_mentor', 'version', u.version,
+           'occurred_at', u.updated_at)
   from updated u
 )
 select u.status, u.version from updated u;`,

@@ -285,12 +285,20 @@ select set_eq(
      from pg_catalog.pg_proc p
      where p.pronamespace = 'private'::regnamespace and p.prosecdef $$,
   $$ values
+       -- The caller's context (20261207000000): policies read the membership tables through it.
+       (to_regprocedure('private.caller_context()')::text),
        (to_regprocedure('private.active_membership_role()')::text),
        (to_regprocedure('private.own_peer_mentor_id()')::text),
        (to_regprocedure('private.coordinated_peer_mentor_ids()')::text),
        (to_regprocedure('private.assert_caller_in_organization(uuid)')::text),
        (to_regprocedure('private.transition_peer_mentor_status(public.pause_status, uuid, uuid, public.pause_reason_code, text, date)')::text),
        (to_regprocedure('private.create_peer_mentor_status()')::text),
+       -- They keep private.paused_mentor_chapters equal to the status rows, whoever writes
+       -- the status or a chapter link (20261207000000).
+       (to_regprocedure('private.sync_paused_chapters_of_status()')::text),
+       (to_regprocedure('private.sync_paused_chapter_link()')::text),
+       -- get_active_pauses_for_chapter's body: the caller resolved once (20261207000000).
+       (to_regprocedure('private.list_chapter_pauses(uuid, uuid)')::text),
        -- The outbox dispatcher's functions (20260401000000): nobody holds a privilege on
        -- private.status_change_outbox, so these are the only ways to change it.
        (to_regprocedure('private.claim_status_changes(text, integer, integer)')::text),
@@ -326,7 +334,7 @@ select set_eq(
        (to_regprocedure('private.operations_parked_events()')::text),
        (to_regprocedure('private.operations_nightly_runs()')::text),
        (to_regprocedure('private.requeue_parked_events(uuid, uuid[])')::text) $$,
-  'the SECURITY DEFINER functions in private are exactly the three policy helpers, the identity check, the transition core, the status-row trigger, the outbox functions, the nightly jobs'' step, the claim lifecycle''s read and write paths, the console''s organization read paths and the operations panel''s readers and requeue'
+  'the SECURITY DEFINER functions in private are exactly the caller''s context and the three policy helpers, the identity check, the transition core, the chapter pause list, the status-row trigger, the paused-chapter triggers, the outbox functions, the nightly jobs'' step, the claim lifecycle''s read and write paths, the console''s organization read paths and the operations panel''s readers and requeue'
 );
 
 select volatility_is('public', 'get_active_pauses_for_chapter', array['uuid', 'uuid'], 'stable',
@@ -450,12 +458,13 @@ select is_empty(
   'no function in public or private reads user_metadata'
 );
 
--- pg_policies prints a wrapped call as "( SELECT private.f() AS f)".
+-- pg_policies prints a wrapped call as "( SELECT private.f() AS f)", or, reading one field of
+-- the caller's context, "( SELECT (private.caller_context()).field AS field)".
 select is_empty(
   $$ select tablename, policyname, concat_ws(' / ', qual, with_check)
      from pg_catalog.pg_policies
      where schemaname = 'public'
-       and concat_ws(' ', qual, with_check) ~ '(?<!\( SELECT )\m(auth\.|private\.|current_setting\()' $$,
+       and concat_ws(' ', qual, with_check) ~ '(?<!\( SELECT )(?<!\( SELECT \()\m(auth\.|private\.|current_setting\()' $$,
   'every auth.*, private.* or current_setting call in a policy is wrapped in (select ...), so it runs once per statement'
 );
 
