@@ -148,7 +148,7 @@ export async function runStatusReads(
   return {
     metrics: [
       metric('rows per read', plans.rowsPerRead, 'count'),
-      ...rlsAndOwnerMetrics(compared, atMost(1.3)),
+      ...rlsAndOwnerMetrics(compared, atMost(1.2)),
     ],
     details: {
       organizationId,
