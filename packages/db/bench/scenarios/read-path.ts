@@ -211,7 +211,7 @@ export async function runChapterPauses(
   return {
     metrics: [
       metric('transactions/s', run.summary.tps, 'tx/s'),
-      ...latencyMetrics('', run.latency, { comparison: '<=', limit: 5 }),
+      ...latencyMetrics('', run.latency, { comparison: '<=', limit: 2 }),
       metric('latency p99', run.latency.p99Ms, 'ms'),
     ],
     details: {

@@ -165,12 +165,14 @@ export async function runWritePath(
     metrics: [
       metric('RPC transactions/s', rpc.summary.tps, 'tx/s'),
       metric('pgbench -N transactions/s', baseline.summary.tps, 'tx/s'),
-      metric('ratio RPC ÷ -N (tx/s)', rpc.summary.tps / baseline.summary.tps, 'ratio', {
-        comparison: '>=',
-        limit: 1,
-      }),
+      // Reported only: pgbench -N writes other rows than the RPC does.
+      metric('ratio RPC ÷ -N (tx/s)', rpc.summary.tps / baseline.summary.tps, 'ratio'),
       metric('plain-SQL writes transactions/s', plain.summary.tps, 'tx/s'),
-      metric('ratio RPC ÷ plain-SQL writes (tx/s)', rpc.summary.tps / plain.summary.tps, 'ratio'),
+      // The safety layer's cost: the same writes by the owner, without the RPC's checks.
+      metric('ratio RPC ÷ plain-SQL writes (tx/s)', rpc.summary.tps / plain.summary.tps, 'ratio', {
+        comparison: '>=',
+        limit: 0.95,
+      }),
       ...latencyMetrics('RPC', rpc.latency),
       ...latencyMetrics('-N', baseline.latency),
       ...latencyMetrics('plain-SQL writes', plain.latency),
