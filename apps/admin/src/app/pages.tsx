@@ -1,7 +1,7 @@
-import { Alert } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { getRouteApi, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
+import { NoticeView } from '../components/notice';
 import { QueryState } from '../components/query-state';
 import type { Caller } from '../features/auth';
 import { ChapterPage, chapterKeys, HomePage } from '../features/chapters';
@@ -27,17 +27,7 @@ function usePauseActions(caller: Caller) {
       onNotice={setNotice}
     />
   );
-  const noticeView = notice && (
-    <Alert
-      role={notice.kind === 'success' ? 'status' : 'alert'}
-      color={notice.kind === 'success' ? 'green' : 'orange'}
-      withCloseButton
-      closeButtonLabel="×"
-      onClose={() => setNotice(null)}
-    >
-      {notice.message}
-    </Alert>
-  );
+  const noticeView = <NoticeView notice={notice} onClose={() => setNotice(null)} />;
   return { render, noticeView };
 }
 

@@ -13,6 +13,7 @@ import {
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { type Notice, NoticeView } from '../../components/notice';
 import { QueryState } from '../../components/query-state';
 import { ResponsiveTable } from '../../components/responsive-table';
 import { errorMessage } from '../../lib/errors';
@@ -29,11 +30,6 @@ import {
   requeueParkedEvents,
 } from './queries';
 import type { NightlyRun, ParkedEvent } from './schemas';
-
-interface Notice {
-  kind: 'success' | 'stale' | 'error';
-  message: string;
-}
 
 /** The operations panel: the organization's Dynamics outbox and its last nightly runs. */
 export function OperationsPage({ caller }: { caller: Caller }) {
@@ -69,17 +65,7 @@ function Panel({ caller }: { caller: Caller }) {
   return (
     <Stack>
       <Title order={1}>{t('operations.heading')}</Title>
-      {notice && (
-        <Alert
-          role={notice.kind === 'success' ? 'status' : 'alert'}
-          color={notice.kind === 'success' ? 'green' : 'orange'}
-          withCloseButton
-          closeButtonLabel="×"
-          onClose={() => setNotice(null)}
-        >
-          {notice.message}
-        </Alert>
-      )}
+      <NoticeView notice={notice} onClose={() => setNotice(null)} />
       <Title order={2} size="h3">
         {t('operations.outboxHeading')}
       </Title>

@@ -13,11 +13,11 @@ import { type MemberRole, MemberRole as MemberRoles } from '@peer-mentor/contrac
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { NoticeView } from '../../components/notice';
 import { QueryState } from '../../components/query-state';
 import type { Caller } from '../auth';
 import { ChapterAssignments } from './chapter-assignments';
 import { type Notice, useMembershipAction } from './membership-action';
-import { NoticeView } from './notice-view';
 import { chaptersQuery, type Member, membersQuery } from './queries';
 
 /** How a member is named on the page: their name, else their email. */

@@ -1,10 +1,7 @@
+import type { Notice } from '../../components/notice';
 import { errorMessage } from '../../lib/errors';
 
-/** Plain words for the page after an administration call. */
-export interface Notice {
-  kind: 'success' | 'error';
-  message: string;
-}
+export type { Notice };
 
 /** One call of a membership administration RPC, with the words for its outcome. */
 export interface MembershipCall {

@@ -3,11 +3,11 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { NoticeView } from '../../components/notice';
 import { QueryState } from '../../components/query-state';
 import type { Caller } from '../auth';
 import { ChapterAssignments } from './chapter-assignments';
 import { type Notice, useMembershipAction } from './membership-action';
-import { NoticeView } from './notice-view';
 import { chaptersQuery, MENTOR_PAGE_SIZE, mentorChaptersQuery } from './queries';
 
 /** Which chapters each mentor serves in: add and remove (org admins only). */

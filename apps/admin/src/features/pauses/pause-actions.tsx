@@ -15,15 +15,13 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
+import type { Notice } from '../../components/notice';
 import { errorMessage, isConflict } from '../../lib/errors';
 import { supabase } from '../../lib/supabase';
 import type { Caller } from '../auth';
 import { type PauseFormValues, pauseFormSchema, reasonCodesFor } from './pause-form';
 
-export interface Notice {
-  kind: 'success' | 'conflict' | 'error';
-  message: string;
-}
+export type { Notice };
 
 export interface PauseTarget {
   peer_mentor_id: string;

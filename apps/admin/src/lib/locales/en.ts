@@ -5,6 +5,7 @@ type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 /** English. Same keys as `nb.ts` (the type says so). */
 export const en: Shape<typeof nb> = {
   app: {
+    closeNotice: 'Close message',
     title: 'Peer mentor console',
     signOut: 'Sign out',
     language: 'Language',
@@ -130,7 +131,6 @@ export const en: Shape<typeof nb> = {
     narrowSearch: 'Showing {{shown}} of {{total}}. Search by name to find others.',
     adminsOnlyTitle: 'No access',
     adminsOnly: 'This page is for organization admins only.',
-    closeNotice: 'Close message',
   },
   errors: {
     not_authenticated: 'You are not signed in. Please sign in again.',

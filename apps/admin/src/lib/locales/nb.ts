@@ -1,6 +1,7 @@
 /** Norsk bokmål, the default. Keys grouped by feature; `en.ts` must have the same shape. */
 export const nb = {
   app: {
+    closeNotice: 'Lukk melding',
     title: 'Likepersonkonsoll',
     signOut: 'Logg ut',
     language: 'Språk',
@@ -126,7 +127,6 @@ export const nb = {
     narrowSearch: 'Viser {{shown}} av {{total}}. Søk etter navn for å finne flere.',
     adminsOnlyTitle: 'Ingen tilgang',
     adminsOnly: 'Denne siden er bare for organisasjonsadministratorer.',
-    closeNotice: 'Lukk melding',
   },
   errors: {
     not_authenticated: 'Du er ikke logget inn. Logg inn på nytt.',

@@ -1,8 +1,15 @@
 import { Alert } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { Notice } from './membership-action';
 
-/** The outcome of the last administration call, in plain words (a status, or an alert). */
+/**
+ * The outcome of the last action on a page, in plain words: a success is announced politely as
+ * a status, anything else (a conflict, a stale page, a refusal) as an alert.
+ */
+export interface Notice {
+  kind: 'success' | 'conflict' | 'stale' | 'error';
+  message: string;
+}
+
 export function NoticeView({ notice, onClose }: { notice: Notice | null; onClose: () => void }) {
   const { t } = useTranslation();
   if (!notice) return null;
@@ -11,7 +18,7 @@ export function NoticeView({ notice, onClose }: { notice: Notice | null; onClose
       role={notice.kind === 'success' ? 'status' : 'alert'}
       color={notice.kind === 'success' ? 'green' : 'orange'}
       withCloseButton
-      closeButtonLabel={t('organization.closeNotice')}
+      closeButtonLabel={t('app.closeNotice')}
       onClose={onClose}
     >
       {notice.message}
