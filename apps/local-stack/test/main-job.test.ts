@@ -3,12 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActivePauseRow, PeerMentorStatusRow } from '@peer-mentor/contracts';
-import { demoId, freeLoopbackPort } from '@peer-mentor/db';
+import { demoId } from '@peer-mentor/db';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  freeMainJobPorts,
   listening,
+  type MainJobPorts,
+  portFlags,
   pressCtrlC,
   printed,
   printedPassword,
@@ -29,16 +32,7 @@ const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'pm-local-stack-')
 chmodSync(path.dirname(stateDir), 0o755);
 afterAll(() => rmSync(path.dirname(stateDir), { recursive: true, force: true }));
 
-const flagsFor = (apiPort: number, dbPort: number, consolePort: number) => [
-  '--port',
-  String(apiPort),
-  '--db-port',
-  String(dbPort),
-  '--console-port',
-  String(consolePort),
-  '--data-dir',
-  stateDir,
-];
+const flagsFor = (ports: MainJobPorts) => [...portFlags(ports), '--data-dir', stateDir];
 
 const hlf = demoId('hlf');
 const clientOptions = { auth: { persistSession: false, autoRefreshToken: false } };
@@ -47,12 +41,9 @@ describe('the main job (pnpm start)', () => {
   let firstKariToken = '';
 
   it('starts PostgreSQL, migrates, loads demo data, serves the API; supabase-js works with what it prints; Ctrl-C stops it', async () => {
-    const [apiPort, dbPort, consolePort] = [
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-    ];
-    const first = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort, consolePort) });
+    const ports = await freeMainJobPorts();
+    const { apiPort, dbPort, consolePort } = ports;
+    const first = startMainJob({ cwd: appRoot, args: flagsFor(ports) });
     await waitForOutput(first, /^ready: press Ctrl-C/m, 180_000);
     const output = first.output();
     expect(output).toContain('demo data: loaded');
@@ -164,12 +155,8 @@ describe('the main job (pnpm start)', () => {
   }, 240_000);
 
   it('keeps the data and the JWT secret for the next start', async () => {
-    const [apiPort, dbPort, consolePort] = [
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-    ];
-    const second = startMainJob({ cwd: appRoot, args: flagsFor(apiPort, dbPort, consolePort) });
+    const ports = await freeMainJobPorts();
+    const second = startMainJob({ cwd: appRoot, args: flagsFor(ports) });
     await waitForOutput(second, /^ready: press Ctrl-C/m, 150_000);
     const output = second.output();
     expect(output).toContain('reusing the existing cluster');
@@ -197,14 +184,11 @@ describe('the main job (pnpm start)', () => {
   }, 200_000);
 
   it('pnpm start in a terminal: Ctrl-C stops everything and exits 0, without a pnpm error', async () => {
-    const [apiPort, dbPort, consolePort] = [
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-    ];
+    const ports = await freeMainJobPorts();
+    const { apiPort, dbPort, consolePort } = ports;
     const started = startMainJob({
       cwd: repoRoot,
-      args: flagsFor(apiPort, dbPort, consolePort),
+      args: flagsFor(ports),
       how: 'terminal',
     });
     await waitForOutput(started, /^ready: press Ctrl-C/m, 150_000);

@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActivePauseRow } from '@peer-mentor/contracts';
-import { demoId, freeLoopbackPort } from '@peer-mentor/db';
+import { demoId } from '@peer-mentor/db';
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  freeMainJobPorts,
   listening,
+  portFlags,
   printed,
   printedToken,
   startMainJob,
@@ -65,21 +67,11 @@ describe.skipIf(!asRoot)('the main job from a clone under a 0700 directory, as r
   });
 
   it('pnpm start with no --data-dir: chooses reachable places, says where, serves, and Ctrl-C exits 0', async () => {
-    const [apiPort, dbPort, consolePort] = [
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-      await freeLoopbackPort(),
-    ];
+    const ports = await freeMainJobPorts();
+    const { apiPort, dbPort, consolePort } = ports;
     const started = startMainJob({
       cwd: clone,
-      args: [
-        '--port',
-        String(apiPort),
-        '--db-port',
-        String(dbPort),
-        '--console-port',
-        String(consolePort),
-      ],
+      args: portFlags(ports),
       how: 'terminal',
     });
     await waitForOutput(started, /^ready: press Ctrl-C/m, 240_000);

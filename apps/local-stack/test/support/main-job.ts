@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { freeLoopbackPort } from '@peer-mentor/db';
 import { afterAll } from 'vitest';
 
 // The main job as a user starts it, for the tests: as its own process, or as `pnpm start` on
@@ -23,6 +24,34 @@ export interface StartOptions {
    * to the child's stdin is typed on that terminal.
    */
   how?: 'process' | 'terminal';
+}
+
+/** The main job's three loopback ports: the API's, PostgreSQL's and the console's. */
+export interface MainJobPorts {
+  apiPort: number;
+  dbPort: number;
+  consolePort: number;
+}
+
+/** Three ports free on 127.0.0.1 now, for one start of the main job. */
+export async function freeMainJobPorts(): Promise<MainJobPorts> {
+  return {
+    apiPort: await freeLoopbackPort(),
+    dbPort: await freeLoopbackPort(),
+    consolePort: await freeLoopbackPort(),
+  };
+}
+
+/** The flags that put the main job on those ports. */
+export function portFlags({ apiPort, dbPort, consolePort }: MainJobPorts): string[] {
+  return [
+    '--port',
+    String(apiPort),
+    '--db-port',
+    String(dbPort),
+    '--console-port',
+    String(consolePort),
+  ];
 }
 
 const running = new Set<ChildProcess>();
