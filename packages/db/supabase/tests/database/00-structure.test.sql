@@ -289,7 +289,6 @@ select set_eq(
        (to_regprocedure('private.caller_context()')::text),
        (to_regprocedure('private.active_membership_role()')::text),
        (to_regprocedure('private.own_peer_mentor_id()')::text),
-       (to_regprocedure('private.coordinated_peer_mentor_ids()')::text),
        (to_regprocedure('private.assert_caller_in_organization(uuid)')::text),
        (to_regprocedure('private.transition_peer_mentor_status(public.pause_status, uuid, uuid, public.pause_reason_code, text, date)')::text),
        (to_regprocedure('private.create_peer_mentor_status()')::text),
@@ -299,6 +298,8 @@ select set_eq(
        (to_regprocedure('private.sync_paused_chapter_link()')::text),
        -- get_active_pauses_for_chapter's body: the caller resolved once (20261207000000).
        (to_regprocedure('private.list_chapter_pauses(uuid, uuid)')::text),
+       -- The notes policy's coordinator probe, for the caller's own assignments (20261208000000).
+       (to_regprocedure('private.caller_coordinates_peer_mentor(uuid)')::text),
        -- The outbox dispatcher's functions (20260401000000): nobody holds a privilege on
        -- private.status_change_outbox, so these are the only ways to change it.
        (to_regprocedure('private.claim_status_changes(text, integer, integer)')::text),
@@ -459,13 +460,17 @@ select is_empty(
 );
 
 -- pg_policies prints a wrapped call as "( SELECT private.f() AS f)", or, reading one field of
--- the caller's context, "( SELECT (private.caller_context()).field AS field)".
+-- the caller's context, "( SELECT (private.caller_context()).field AS field)". One call is per
+-- row on purpose (20261208000000): the notes policy's coordinator probe, run only for the rows
+-- the mentor and org-admin branches leave, instead of an array of all her mentors per statement.
 select is_empty(
   $$ select tablename, policyname, concat_ws(' / ', qual, with_check)
      from pg_catalog.pg_policies
      where schemaname = 'public'
-       and concat_ws(' ', qual, with_check) ~ '(?<!\( SELECT )(?<!\( SELECT \()\m(auth\.|private\.|current_setting\()' $$,
-  'every auth.*, private.* or current_setting call in a policy is wrapped in (select ...), so it runs once per statement'
+       and replace(concat_ws(' ', qual, with_check),
+                   'private.caller_coordinates_peer_mentor(peer_mentor_id)', '')
+           ~ '(?<!\( SELECT )(?<!\( SELECT \()\m(auth\.|private\.|current_setting\()' $$,
+  'every auth.*, private.* or current_setting call in a policy is wrapped in (select ...), so it runs once per statement (but the notes policy''s per-row coordinator probe)'
 );
 
 select is_empty(
