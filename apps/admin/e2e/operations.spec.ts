@@ -13,7 +13,10 @@ import {
 
 const HLF = `(select id from public.organizations where name = 'HLF (demo)')`;
 
-/** Parks the oldest pending event of HLF as the dispatcher would after a permanent error. */
+/**
+ * Parks the oldest pending event of HLF as the dispatcher would after a permanent error (an
+ * event a newer one superseded is settled, never sent, so it is not a candidate).
+ */
 async function parkOneEvent(db: pg.Client, error: string) {
   const { rows } = await db.query<{ event_id: string; display_name: string; version: number }>(
     `with parked as (
@@ -21,7 +24,8 @@ async function parkOneEvent(db: pg.Client, error: string) {
        set parked_at = now(), attempts = 5, last_error = $1
        where o.event_id = (
          select e.event_id from private.status_change_outbox e
-         where e.organization_id = ${HLF} and e.delivered_at is null and e.parked_at is null
+         where e.organization_id = ${HLF} and e.delivered_at is null and e.superseded_at is null
+           and e.parked_at is null
          order by e.created_at, e.event_id limit 1)
        returning o.event_id, o.peer_mentor_id, o.status_version)
      select p.event_id, m.display_name, p.status_version as version
@@ -36,7 +40,8 @@ async function backlog(db: pg.Client) {
   const { rows } = await db.query<{ pending: number; parked: number }>(
     `select count(*) filter (where parked_at is null)::int as pending,
             count(*) filter (where parked_at is not null)::int as parked
-     from private.status_change_outbox where organization_id = ${HLF} and delivered_at is null`,
+     from private.status_change_outbox
+     where organization_id = ${HLF} and delivered_at is null and superseded_at is null`,
   );
   return rows[0]!;
 }

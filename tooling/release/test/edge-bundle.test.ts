@@ -6,10 +6,8 @@
  * refuses a call without the service key, and with it runs the nightly jobs on a database the
  * Supabase CLI migrated (a clone of the test server's template).
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +16,7 @@ import { useTestDatabase } from '../../../packages/db/src/testing/index.js';
 import schedulerPackage from '../../../packages/scheduler/package.json' with { type: 'json' };
 // The scheduler's own lookup of the pinned Deno binary (npm package deno).
 import { denoBinary } from '../../../packages/scheduler/src/hosts/edge-function/serve-locally.js';
+import { deployNightlyWithCli } from '../../../packages/scheduler/test/support/functions-deploy.js';
 import {
   addDays,
   addMentors,
@@ -27,9 +26,6 @@ import {
   todayIn,
 } from '../../../packages/scheduler/test/support/roster.js';
 import { isolate } from '../src/testing.js';
-
-const PROJECT_REF = 'abcdefghijklmnopqrst';
-const supabaseCli = join(import.meta.dirname, '../../../packages/db/node_modules/.bin/supabase');
 
 const SERVICE_KEY = 'legacy-service-role-key-for-tests';
 // A database of the test server, cloned from the template the Supabase CLI migrated.
@@ -173,95 +169,18 @@ describe('the nightly Edge Function bundle', () => {
 
 describe('deploying the bundle (real Supabase CLI)', () => {
   it('sends the one bundled module as the entry point, with the JWT check off', async () => {
-    const deploys: { slug: string | null; metadata: Record<string, unknown>; files: string[] }[] =
-      [];
-    // A stand-in for the Management API: the CLI's custom profile points it here.
-    const api = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      request.on('end', () => {
-        const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-        response.setHeader('content-type', 'application/json');
-        if (request.method === 'POST' && url.pathname.endsWith('/functions/deploy')) {
-          const boundary = /boundary=(.+)$/.exec(request.headers['content-type'] ?? '')?.[1];
-          const parts = body.split(`--${boundary}`).slice(1, -1);
-          const metadata = parts.find((part) => part.includes('name="metadata"')) ?? '';
-          deploys.push({
-            slug: url.searchParams.get('slug'),
-            metadata: JSON.parse(
-              metadata.slice(metadata.indexOf('{'), metadata.lastIndexOf('}') + 1),
-            ),
-            files: parts.flatMap((part) => /filename="([^"]+)"/.exec(part)?.[1] ?? []),
-          });
-          response.statusCode = 201;
-          response.end(
-            JSON.stringify({
-              id: 'f1',
-              slug: 'nightly',
-              name: 'nightly',
-              status: 'ACTIVE',
-              version: 1,
-            }),
-          );
-          return;
-        }
-        response.end(JSON.stringify({ id: PROJECT_REF, ref: PROJECT_REF, name: 'peer-mentor' }));
-      });
-    });
-    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-    const profileDir = mkdtempSync(join(tmpdir(), 'pm-cli-profile-'));
-    try {
-      const { port } = api.address() as AddressInfo;
-      writeFileSync(
-        join(profileDir, 'profile.yaml'),
-        `name: local-management-api\napi_url: http://127.0.0.1:${port}\ndashboard_url: http://127.0.0.1:${port}/dashboard\nproject_host: supabase.test\n`,
-      );
-      const result = await new Promise<{ code: number; output: string }>((resolve) => {
-        execFile(
-          supabaseCli,
-          [
-            '--profile',
-            join(profileDir, 'profile.yaml'),
-            '--workdir',
-            copy.dir,
-            'functions',
-            'deploy',
-            'nightly',
-            '--use-api',
-            '--project-ref',
-            PROJECT_REF,
-          ],
-          {
-            timeout: 90_000,
-            env: {
-              PATH: process.env.PATH ?? '',
-              HOME: profileDir,
-              SUPABASE_ACCESS_TOKEN: `sbp_${'0'.repeat(40)}`,
-              DO_NOT_TRACK: '1',
-              SUPABASE_TELEMETRY_DISABLED: '1',
-            },
-          },
-          (error, stdout, stderr) =>
-            resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
-        );
-      });
-      expect(result.code, result.output).toBe(0);
-      expect(deploys).toEqual([
-        {
-          slug: 'nightly',
-          metadata: expect.objectContaining({
-            name: 'nightly',
-            entrypoint_path: 'supabase/functions/nightly/index.js',
-            verify_jwt: false,
-          }),
-          files: ['supabase/functions/nightly/index.js'],
-        },
-      ]);
-    } finally {
-      await new Promise((resolve) => api.close(resolve));
-      rmSync(profileDir, { recursive: true, force: true });
-    }
+    const result = await deployNightlyWithCli(copy.dir);
+    expect(result.code, result.output).toBe(0);
+    expect(result.deploys).toEqual([
+      {
+        slug: 'nightly',
+        metadata: expect.objectContaining({
+          name: 'nightly',
+          entrypoint_path: 'supabase/functions/nightly/index.js',
+          verify_jwt: false,
+        }),
+        files: ['supabase/functions/nightly/index.js'],
+      },
+    ]);
   }, 120_000);
 });

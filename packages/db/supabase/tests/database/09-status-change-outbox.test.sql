@@ -52,8 +52,8 @@ select col_is_unique('private', 'status_change_outbox', array['peer_mentor_id', 
   'one event per (mentor, status version): a duplicated event cannot be stored');
 select has_index('private', 'status_change_outbox', 'status_change_outbox_due_idx',
   'an index serves "which events are due"');
-select has_index('private', 'status_change_outbox', 'status_change_outbox_undelivered_idx',
-  'an index serves "is an earlier version of this mentor undelivered"');
+select has_index('private', 'status_change_outbox', 'status_change_outbox_unsettled_idx',
+  'an index serves "which versions of this mentor are still unsettled"');
 
 select table_privs_are('private', 'status_change_outbox', role_name, array[]::text[],
   format('%s holds no privilege on the outbox', role_name))

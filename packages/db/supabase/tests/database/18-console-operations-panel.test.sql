@@ -5,7 +5,7 @@ begin;
 create extension if not exists pgtap with schema extensions;
 \ir fixtures/world.psql
 
-select plan(51);
+select plan(53);
 
 -- The truth about the outbox and the audit, read as the owner whatever the current role.
 create function tests.outbox_event(p_mentor text, p_version integer)
@@ -85,6 +85,7 @@ select public.activate_pause(tests.id('mentor_a1'), tests.id('org_a'), 'health',
 select public.activate_pause(tests.id('mentor_a2'), tests.id('org_a'), 'vacation', null);
 select public.deactivate_pause(tests.id('mentor_a2'), tests.id('org_a'));
 select public.activate_pause(tests.id('mentor_a4'), tests.id('org_a'), 'other', null);
+select public.activate_pause(tests.id('mentor_a6'), tests.id('org_a'), 'health', null);
 select tests.act_as('admin_b', 'org_b');
 select public.activate_pause(tests.id('mentor_b1'), tests.id('org_b'), 'health', null);
 
@@ -103,6 +104,23 @@ where o.peer_mentor_id = tests.id('mentor_a2') and o.status_version = 2;
 update private.status_change_outbox o
 set delivered_at = now()
 where o.peer_mentor_id = tests.id('mentor_a4');
+-- a2 v1 was parked after a dispatcher had claimed it while v2 was written (a live lease keeps
+-- an event from being superseded), so v2 waits behind it until the next claim supersedes it.
+update private.status_change_outbox o
+set superseded_at = null, superseded_by = null
+where o.peer_mentor_id = tests.id('mentor_a2') and o.status_version = 1;
+-- a6 v1 was parked, then the mentor was resumed: v2 superseded the parked v1 (it carries the
+-- whole status) and was delivered. A superseded event is settled: never counted, listed or
+-- requeued.
+update private.status_change_outbox o
+set parked_at = now() - interval '1 hour', attempts = 5, last_error = 'Dataverse answered 404: gone'
+where o.peer_mentor_id = tests.id('mentor_a6') and o.status_version = 1;
+select tests.act_as('admin_a', 'org_a');
+select public.deactivate_pause(tests.id('mentor_a6'), tests.id('org_a'));
+select tests.act_as_owner();
+update private.status_change_outbox o
+set delivered_at = now()
+where o.peer_mentor_id = tests.id('mentor_a6') and o.status_version = 2;
 
 insert into private.scheduler_runs (
   job, organization_id, run_date, invocation_id, host, batch_size, started_at, finished_at,
@@ -302,6 +320,12 @@ select throws_ok(
   'PM422', null,
   'a null organization is refused (PM422)'
 );
+select throws_ok(
+  format('select public.requeue_parked_events(%L, array[%L]::uuid[])', tests.id('org_a'),
+    (tests.outbox_event('mentor_a6', 1)).event_id),
+  'PM422', null,
+  'a parked event a newer one superseded cannot be requeued (PM422): it would never be sent'
+);
 select is(tests.outbox_fingerprint(), (select value from fingerprint),
   'none of the refused calls changed an event or wrote an audit row');
 
@@ -368,6 +392,11 @@ select ok(
 select is_empty(
   format('select from public.requeue_parked_events(%L)', tests.id('org_a')),
   'requeue all with nothing parked requeues nothing'
+);
+select ok(
+  (tests.outbox_event('mentor_a6', 1)).parked_at is not null
+    and (tests.outbox_event('mentor_a6', 1)).superseded_at is not null,
+  '"requeue all" leaves a superseded parked event as it is'
 );
 select is(
   (select count(*) from tests.requeue_audit()),
