@@ -10,15 +10,23 @@
  *            as `pnpm --filter @peer-mentor/api start` starts it) → withCaller → PostgreSQL
  *   direct   a `pg` pool → withCaller → PostgreSQL (the same transaction the API runs)
  *
- * Bounded load: a fixed number of workers (--concurrency), each alternating pause/resume on
- * its own mentor for a fixed time (--duration seconds per path, split over --rounds rounds
- * that alternate the paths, so drift on a busy machine hits both alike). Prints a table and
- * writes .bench-results/api.json. Targets: the service adds ≤ 1 ms at p50 and keeps ≥ 70 %
- * of the direct throughput.
+ * Bounded load: a fixed number of workers (--concurrency), each pausing and resuming its own
+ * mentors in turn (--mentors-per-worker) for a fixed time (--duration seconds per path, split
+ * over --rounds rounds; each round runs the paths in the reverse order of the one before, so
+ * drift on a busy machine, and the history the calls leave in the database, hit every path
+ * alike). Prints a table and writes .bench-results/api.json. Targets: the service adds ≤ 1 ms
+ * at p50 and keeps ≥ 70 % of the direct throughput.
+ *
+ * Why many mentors per worker: a transition's cost grows with its mentor's history (every
+ * earlier outbox event of the mentor is visited, and each status update leaves a dead row
+ * version until vacuum). A few mentors changed thousands of times a minute measure that
+ * growth, not the call, and charge it to whichever path runs later; a real mentor changes a
+ * few times a day.
  *
  * Database: DATABASE_URL (a server you manage), else a throwaway cluster from the machine's
- * PostgreSQL binaries, like the tests. The API runs with RATE_LIMITS=off: the only place the
- * request rate limits are switched off.
+ * PostgreSQL binaries, configured as `pnpm bench:db` runs it (no coverage profiler, which the
+ * test clusters load and production does not). The API runs with RATE_LIMITS=off: the only
+ * place the request rate limits are switched off.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -42,13 +50,16 @@ import {
   callerTransactionBegin,
   demoId,
   freeLoopbackPort,
+  type LocalCluster,
   liftStatusTransitionLimit,
   loadDemoData,
+  readEnv,
   sqlLiteral,
+  startLocalCluster,
   userClaims,
   withCaller,
 } from '@peer-mentor/db';
-import { createTemplateDatabase, startTestServer } from '@peer-mentor/db/testing';
+import { createTemplateDatabase, dropDatabase } from '@peer-mentor/db/testing';
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import { signApiKey, signUserToken } from '../src/auth/tokens.js';
@@ -60,6 +71,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
+    'mentors-per-worker': { type: 'string', default: '1000' },
     // A directory for a V8 CPU profile of the API process (node --cpu-prof), written when it stops.
     'cpu-prof-dir': { type: 'string' },
   },
@@ -68,7 +80,14 @@ const durationMs = Number(flags.duration) * 1000;
 const concurrency = Number(flags.concurrency);
 const rounds = Number(flags.rounds);
 const warmupMs = Number(flags.warmup) * 1000;
-for (const [name, value] of Object.entries({ durationMs, concurrency, rounds, warmupMs })) {
+const mentorsPerWorker = Number(flags['mentors-per-worker']);
+for (const [name, value] of Object.entries({
+  durationMs,
+  concurrency,
+  rounds,
+  warmupMs,
+  mentorsPerWorker,
+})) {
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`--${name}: must be a positive number`);
 }
@@ -245,10 +264,19 @@ async function runWorkers(
   };
 }
 
-/** `concurrency` workers, each on its own mentor, alternating pause and resume. */
-function runPhase(call: Call, mentors: string[], ms: number): Promise<PhaseResult> {
-  return runWorkers(mentors.length, ms, async (worker) => {
-    const mentor = mentors[worker] as string;
+/** Each worker's next mentor (an index into its own mentors); kept from phase to phase. */
+const nextMentor: number[] = [];
+
+/**
+ * One worker per entry of `mentorsByWorker`, each taking its own mentors in turn and pausing
+ * the active ones, resuming the paused ones.
+ */
+function runPhase(call: Call, mentorsByWorker: string[][], ms: number): Promise<PhaseResult> {
+  return runWorkers(mentorsByWorker.length, ms, async (worker) => {
+    const own = mentorsByWorker[worker] as string[];
+    const index = nextMentor[worker] ?? 0;
+    nextMentor[worker] = (index + 1) % own.length;
+    const mentor = own[index] as string;
     const pause = !paused.get(mentor);
     await call(mentor, pause);
     paused.set(mentor, pause);
@@ -280,32 +308,39 @@ function summarize(results: PhaseResult[]) {
 }
 type PathSummary = ReturnType<typeof summarize>;
 
-/** Mentors in HLF Oslo for the workers, each with its own status row (no lock contention). */
-async function createBenchMentors(databaseUrl: string, count: number): Promise<string[]> {
+/**
+ * Active mentors in HLF for the workers: `perWorker` for each of `workers`, none shared (no
+ * lock contention between workers).
+ */
+async function createBenchMentors(
+  databaseUrl: string,
+  workers: number,
+  perWorker: number,
+): Promise<string[][]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    // Each worker pauses and resumes its mentor thousands of times: far above the per-mentor
+    // Each mentor is paused and resumed many times within minutes: far above the per-mentor
     // transition limit, which this benchmark lifts explicitly in its own database.
     await liftStatusTransitionLimit(client);
-    const ids: string[] = [];
-    for (let index = 0; index < count; index += 1) {
-      const id = demoId(`bench-mentor-${index}`);
-      await client.query(
-        `insert into public.peer_mentors (id, organization_id, display_name) values ($1, $2, $3)
-         on conflict (id) do nothing`,
-        [id, hlf, `Bench Mentor ${index}`],
-      );
-      await client.query(
-        `update public.peer_mentor_status
-         set status = 'active', reason_code = null, paused_at = null, paused_by = null,
-             paused_by_role = null, expected_end = null
-         where peer_mentor_id = $1`,
-        [id],
-      );
-      ids.push(id);
-    }
-    return ids;
+    const byWorker = Array.from({ length: workers }, (_, worker) =>
+      Array.from({ length: perWorker }, (_, index) => demoId(`bench-mentor-${worker}-${index}`)),
+    );
+    const ids = byWorker.flat();
+    await client.query(
+      `insert into public.peer_mentors (id, organization_id, display_name)
+       select id, $2, 'Bench Mentor ' || n from unnest($1::uuid[]) with ordinality as m(id, n)
+       on conflict (id) do nothing`,
+      [ids, hlf],
+    );
+    await client.query(
+      `update public.peer_mentor_status
+       set status = 'active', reason_code = null, paused_at = null, paused_by = null,
+           paused_by_role = null, expected_end = null
+       where peer_mentor_id = any($1::uuid[])`,
+      [ids],
+    );
+    return byWorker;
   } finally {
     await client.end();
   }
@@ -455,15 +490,17 @@ async function main() {
   log(
     `${os.cpus().length} cores; concurrency ${concurrency}, ${durationMs / 1000} s per path in ${rounds} rounds`,
   );
-  const server = await startTestServer();
+  const env = readEnv();
+  // As bench:db runs it: a throwaway cluster without the test clusters' coverage profiler
+  // (plpgsql_check instruments every PL/pgSQL statement; production runs without it).
+  const cluster = env.DATABASE_URL ? null : await startLocalCluster({ binDir: env.PG_BINDIR });
+  const adminUrl = env.DATABASE_URL ?? (cluster as LocalCluster).url;
+  const databaseName = `pm_bench_api_${process.pid}`;
   try {
     log('migrating a bench database (platform layer + supabase db push)');
-    const databaseUrl = await createTemplateDatabase(
-      server.adminUrl,
-      `pm_bench_api_${process.pid}`,
-    );
+    const databaseUrl = await createTemplateDatabase(adminUrl, databaseName);
     await loadDemoData(databaseUrl);
-    const mentors = await createBenchMentors(databaseUrl, concurrency);
+    const mentors = await createBenchMentors(databaseUrl, concurrency, mentorsPerWorker);
     await createReadMentors(databaseUrl, READ_MENTORS);
     cpuWatch.postmaster = await postmasterPid(databaseUrl);
 
@@ -564,7 +601,7 @@ async function main() {
     // The floor answers with a row like the ones the calls return (and never fails).
     const floor = await startFloorServer(
       JSON.stringify({
-        peer_mentor_id: mentors[0],
+        peer_mentor_id: mentors[0]?.[0],
         organization_id: hlf,
         status: 'paused',
         version: 1,
@@ -668,22 +705,34 @@ async function main() {
       for (const [mentor, value] of saved) paused.set(mentor, value);
       return result;
     };
+    /** The write paths: name, the process serving it (CPU), how one phase runs, its results. */
+    const writePaths: [string, number | undefined, () => Promise<PhaseResult>, PhaseResult[]][] = [
+      ['direct', undefined, () => runPhase(viaDirect, mentors, durationMs / rounds), directRuns],
+      [
+        'direct, one round trip',
+        undefined,
+        () => runPhase(viaDirectOneTrip, mentors, durationMs / rounds),
+        directOneTripRuns,
+      ],
+      ['service', api.pid, () => runPhase(viaService, mentors, durationMs / rounds), serviceRuns],
+      [
+        'raw HTTP → service',
+        api.pid,
+        () => runPhase(rawViaService, mentors, durationMs / rounds),
+        rawServiceRuns,
+      ],
+      ['floor', floor.pid, () => floorPhase(viaFloor), floorRuns],
+      ['raw HTTP → floor', floor.pid, () => floorPhase(rawViaFloor), rawFloorRuns],
+    ];
     for (let round = 1; round <= rounds; round += 1) {
-      log(`round ${round}/${rounds}: direct`);
-      cpuWatch.server = undefined;
-      directRuns.push(await runPhase(viaDirect, mentors, durationMs / rounds));
-      log(`round ${round}/${rounds}: direct, one round trip`);
-      directOneTripRuns.push(await runPhase(viaDirectOneTrip, mentors, durationMs / rounds));
-      log(`round ${round}/${rounds}: service`);
-      cpuWatch.server = api.pid;
-      serviceRuns.push(await runPhase(viaService, mentors, durationMs / rounds));
-      log(`round ${round}/${rounds}: raw HTTP → service`);
-      rawServiceRuns.push(await runPhase(rawViaService, mentors, durationMs / rounds));
-      cpuWatch.server = floor.pid;
-      log(`round ${round}/${rounds}: floor`);
-      floorRuns.push(await floorPhase(viaFloor));
-      log(`round ${round}/${rounds}: raw HTTP → floor`);
-      rawFloorRuns.push(await floorPhase(rawViaFloor));
+      // Every other round backwards (A B C, then C B A): drift, and the history each call
+      // leaves in the database, fall on every path alike.
+      const order = round % 2 === 1 ? writePaths : [...writePaths].reverse();
+      for (const [name, pid, phase, results] of order) {
+        log(`round ${round}/${rounds}: ${name}`);
+        cpuWatch.server = pid;
+        results.push(await phase());
+      }
       cpuWatch.server = api.pid;
       for (const [name, read] of Object.entries(reads) as [
         keyof typeof reads,
@@ -703,7 +752,7 @@ async function main() {
     await floor.stop();
     await direct.end();
 
-    const postgres = await withAdminClient(server.adminUrl, postgresFacts);
+    const postgres = await withAdminClient(adminUrl, postgresFacts);
     const service = summarize(serviceRuns);
     const directSummary = summarize(directRuns);
     const directOneTrip = summarize(directOneTripRuns);
@@ -894,7 +943,8 @@ async function main() {
     if (failed > 0) throw new Error(`${failed} calls failed`);
     return exitCode;
   } finally {
-    await server.stop();
+    if (cluster) await cluster.stop();
+    else await dropDatabase(adminUrl, databaseName);
   }
 }
 
