@@ -8,20 +8,17 @@
 -- although nothing would ever be sent.
 --
 -- Touches:
---   * private.status_change_outbox: index status_change_outbox_organization_undelivered_idx is
---     replaced by status_change_outbox_organization_unsettled_idx (same columns, where
---     delivered_at is null and superseded_at is null);
 --   * replaces private.operations_outbox_backlog and private.operations_parked_events (same
 --     signatures and columns): superseded events are neither counted nor listed, and "held
 --     back" counts only unsettled later events;
 --   * replaces private.requeue_parked_events (same signature): naming a superseded event is
 --     refused with PM422 (nothing changes), and requeueing everything skips superseded events.
-
-drop index private.status_change_outbox_organization_undelivered_idx;
--- The panel's backlog and parked list: one organization's unsettled events, oldest first.
-create index status_change_outbox_organization_unsettled_idx
-  on private.status_change_outbox (organization_id, created_at)
-  where delivered_at is null and superseded_at is null;
+--
+-- The panel's index status_change_outbox_organization_undelivered_idx stays as it is (where
+-- delivered_at is null; superseded events are filtered, and the nightly purge bounds them). An
+-- organization index with the unsettled predicate was tried and dropped: the supersede
+-- trigger's per-mentor question implies that predicate too, and the planner then read the
+-- organization's whole backlog for every transition (bench:db write path 1,410 → 602 tx/s).
 
 create or replace function private.operations_outbox_backlog()
 returns table (
