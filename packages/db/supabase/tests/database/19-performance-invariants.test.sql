@@ -1,7 +1,8 @@
 -- What the performance levers of issue 13 (migration 20261207000000) must not change:
 --   * the caller's context: every named helper answers exactly what private.caller_context()
 --     says, for every kind of caller, and the context follows `set local role` and a claims
---     change inside one transaction (nothing is cached across statements);
+--     change inside one transaction (since 20261208000000 the context is cached per
+--     transaction, keyed on the role and claims settings; 20-caller-context-cache pins that);
 --   * the paused chapter links: private.paused_mentor_chapters holds exactly the chapter links
 --     of paused mentors ("link state = status row") after every path that changes a status or
 --     a link: both RPCs as mentor, coordinator, org admin and the system, the resume that
