@@ -30,6 +30,7 @@ export {
   migrate,
   pushMigrations,
   runSupabaseCli,
+  supabaseCliEntry,
 } from './migrate.js';
 export { findPostgresBinaries, type PostgresBinaries } from './postgres/binaries.js';
 export {

@@ -9,10 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { packageRoot } from './processes.js';
+import { supabaseCliEntry } from '@peer-mentor/db';
 
 export const PROJECT_REF = 'abcdefghijklmnopqrst';
-const supabaseCli = path.join(packageRoot, '..', 'db', 'node_modules', '.bin', 'supabase');
 
 /** One `POST …/functions/deploy` the stand-in received. */
 export interface DeployRequest {
@@ -103,8 +102,8 @@ export async function deployNightlyWithCli(workdir: string): Promise<DeployResul
     const args = ['--profile', profile, '--workdir', workdir, 'functions', 'deploy', 'nightly'];
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile(
-        supabaseCli,
-        [...args, '--use-api', '--project-ref', PROJECT_REF],
+        process.execPath,
+        [supabaseCliEntry(), ...args, '--use-api', '--project-ref', PROJECT_REF],
         {
           timeout: 90_000,
           env: {
