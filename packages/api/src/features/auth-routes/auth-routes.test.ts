@@ -190,7 +190,9 @@ describe('password sign-in', () => {
 
 describe('failed sign-ins are limited', () => {
   it('per account: past the limit even the right password gets 429 until the window passes', async () => {
-    let now = new Date('2026-12-01T10:00:00Z');
+    // The clock starts at the real time: the keys the requests carry are signed now, and a clock
+    // behind their issue time would refuse them.
+    let now = new Date();
     const t = await authApp({
       clock: { now: () => now },
       auth: { failedSignIns: { perAccount: 3, perAddress: 100, windowSeconds: 60 } },
