@@ -40,7 +40,7 @@ import { loadConsoleData, runRosterPage, runTimeline } from './scenarios/console
 import { runContention } from './scenarios/contention.js';
 import type { BenchContext } from './scenarios/context.js';
 import { loadReadPath, runChapterPauses, runStatusReads } from './scenarios/read-path.js';
-import { runWritePath } from './scenarios/write-path.js';
+import { runWritePath, writeRosterSize } from './scenarios/write-path.js';
 
 const CLIENTS = 4;
 const WRITE_MENTORS = 10_000;
@@ -140,7 +140,7 @@ async function main(): Promise<number> {
     }
     if (runs('contention')) {
       await bench.scenario('contention: one mentor', () =>
-        runContention(context, writeUrl, WRITE_MENTORS * COMPARISON_ROUNDS * 2 + 1),
+        runContention(context, writeUrl, writeRosterSize(WRITE_MENTORS, COMPARISON_ROUNDS) + 1),
       );
     }
     if (reads) {

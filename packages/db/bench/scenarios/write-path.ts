@@ -2,7 +2,7 @@ import { latencyMetrics, metric, type ScenarioFigures } from '@peer-mentor/bench
 import { checkpoint, withClient } from '../connection.js';
 import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { loadWriteRoster, WRITE_ORGANIZATION } from '../load.js';
-import { comparePgbench } from '../pgbench.js';
+import { comparePgbench, runPgbench } from '../pgbench.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
 
@@ -99,12 +99,23 @@ function countLogRows(url: string): Promise<number> {
   });
 }
 
+/** Mentors the write path loads: a range per measured run (RPC and plain SQL, each round) and one per warm-up run. */
+export const writeRosterSize = (mentors: number, rounds: number) => mentors * (rounds * 2 + 2);
+
+/** Seconds of each unmeasured warm-up run (RPC, then plain SQL) before the comparison. */
+const WARM_UP_SECONDS = 3;
+
 /**
  * Write path: one pause/resume RPC per transaction, each mentor acting on themselves, against
  * pgbench's built-in simple-update (`-N`) on the same cluster and the plain-SQL writes, with the
  * same clients, in alternating rounds (comparePgbench). Every RPC and plain-SQL run gets its own
  * `mentors` mentors of the write organization (loaded first), so no run starts on a mentor an
  * earlier run left paused.
+ *
+ * Before the comparison both workloads run once, unmeasured, on mentors of their own, and the
+ * tables are analyzed: the log and the outbox start empty, and whichever workload ran first on
+ * them paid for that (the RPC's first round ran at about half its second round's rate while the
+ * plain SQL's two rounds agreed), which made the ratio a measure of run order.
  */
 export async function runWritePath(
   context: BenchContext,
@@ -113,7 +124,7 @@ export async function runWritePath(
   rounds: number,
 ): Promise<ScenarioFigures> {
   const mentorsPerClient = Math.floor(mentors / context.clients);
-  const rosterSize = mentors * rounds * 2;
+  const rosterSize = writeRosterSize(mentors, rounds);
   context.progress(
     `write path: loading ${rosterSize.toLocaleString('en-US')} mentors with logins (${mentors.toLocaleString('en-US')} per run)`,
   );
@@ -129,6 +140,22 @@ export async function runWritePath(
     rpc: 'activate_pause / deactivate_pause as the mentor',
     plain: 'the same writes as plain SQL by the owner (no checks, no lock)',
   };
+  const warmUpRanges = { rpc: rounds * 2 * mentors, plain: (rounds * 2 + 1) * mentors };
+  for (const [name, text] of [
+    ['rpc', script],
+    ['plain', plainScript],
+  ] as const) {
+    context.progress(`write path, warm-up: ${labels[name]}, ${WARM_UP_SECONDS} s`);
+    await runPgbench({
+      ...pgbenchRun(context),
+      databaseUrl: urls.roster,
+      workload: { kind: 'script', name: `write-path-warm-up-${name}`, text },
+      durationSeconds: WARM_UP_SECONDS,
+      defines: { step: 0, first: warmUpRanges[name] },
+    });
+  }
+  await withClient(urls.roster, (client) => client.query('vacuum (analyze)'));
+  await checkpoint(urls.roster);
   const logRowsBefore = await countLogRows(urls.roster);
   const { baseline, rpc, plain } = await comparePgbench(
     {
@@ -181,6 +208,7 @@ export async function runWritePath(
       mentorsPerRun: mentors,
       mentorsPerClient,
       rounds,
+      warmUpSeconds: WARM_UP_SECONDS,
       loadSeconds,
       transitionsLogged,
       rpc,
