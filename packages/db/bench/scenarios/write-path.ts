@@ -99,8 +99,25 @@ function countLogRows(url: string): Promise<number> {
   });
 }
 
-/** Mentors the write path loads: a range per measured run (RPC and plain SQL, each round) and one per warm-up run. */
-export const writeRosterSize = (mentors: number, rounds: number) => mentors * (rounds * 2 + 2);
+/**
+ * The write roster, in ranges of `mentors` mentors: the RPC's rounds, the plain SQL's rounds,
+ * then one warm-up range each. A range is given by its first mentor number - 1 (the script's
+ * `first`).
+ */
+function writeRanges(mentors: number, rounds: number) {
+  return {
+    measured: {
+      rpc: (round: number) => round * mentors,
+      plain: (round: number) => (rounds + round) * mentors,
+    },
+    warmUp: { rpc: rounds * 2 * mentors, plain: (rounds * 2 + 1) * mentors },
+    size: (rounds * 2 + 2) * mentors,
+  };
+}
+
+/** How many mentors the write path loads (contention takes the next one). */
+export const writeRosterSize = (mentors: number, rounds: number) =>
+  writeRanges(mentors, rounds).size;
 
 /** Seconds of each unmeasured warm-up run (RPC, then plain SQL) before the comparison. */
 const WARM_UP_SECONDS = 3;
@@ -113,9 +130,10 @@ const WARM_UP_SECONDS = 3;
  * earlier run left paused.
  *
  * Before the comparison both workloads run once, unmeasured, on mentors of their own, and the
- * tables are analyzed: the log and the outbox start empty, and whichever workload ran first on
- * them paid for that (the RPC's first round ran at about half its second round's rate while the
- * plain SQL's two rounds agreed), which made the ratio a measure of run order.
+ * tables are vacuumed and analyzed: without it the first workload on the fresh roster paid for
+ * whatever that run warms (the log and the outbox start empty): the RPC's first round ran at
+ * about half its second round's rate while the plain SQL's two rounds agreed, which made the
+ * ratio a measure of run order.
  */
 export async function runWritePath(
   context: BenchContext,
@@ -124,14 +142,14 @@ export async function runWritePath(
   rounds: number,
 ): Promise<ScenarioFigures> {
   const mentorsPerClient = Math.floor(mentors / context.clients);
-  const rosterSize = writeRosterSize(mentors, rounds);
+  const ranges = writeRanges(mentors, rounds);
+  const rosterSize = ranges.size;
   context.progress(
     `write path: loading ${rosterSize.toLocaleString('en-US')} mentors with logins (${mentors.toLocaleString('en-US')} per run)`,
   );
   const loadStarted = performance.now();
   await withClient(urls.roster, (client) => loadWriteRoster(client, 1, rosterSize));
   const loadSeconds = (performance.now() - loadStarted) / 1000;
-  await checkpoint(urls.roster);
 
   const script = writePathScript(mentorsPerClient);
   const plainScript = plainWritesScript(mentorsPerClient);
@@ -140,7 +158,6 @@ export async function runWritePath(
     rpc: 'activate_pause / deactivate_pause as the mentor',
     plain: 'the same writes as plain SQL by the owner (no checks, no lock)',
   };
-  const warmUpRanges = { rpc: rounds * 2 * mentors, plain: (rounds * 2 + 1) * mentors };
   for (const [name, text] of [
     ['rpc', script],
     ['plain', plainScript],
@@ -151,9 +168,10 @@ export async function runWritePath(
       databaseUrl: urls.roster,
       workload: { kind: 'script', name: `write-path-warm-up-${name}`, text },
       durationSeconds: WARM_UP_SECONDS,
-      defines: { step: 0, first: warmUpRanges[name] },
+      defines: { step: 0, first: ranges.warmUp[name] },
     });
   }
+  // The load's and the warm-ups' dirty pages written now, not by a checkpoint during the rounds.
   await withClient(urls.roster, (client) => client.query('vacuum (analyze)'));
   await checkpoint(urls.roster);
   const logRowsBefore = await countLogRows(urls.roster);
@@ -168,13 +186,13 @@ export async function runWritePath(
         ...pgbenchRun(context),
         databaseUrl: urls.roster,
         workload: { kind: 'script', name: 'write-path', text: script },
-        defines: (round) => ({ step: 0, first: round * mentors }),
+        defines: (round) => ({ step: 0, first: ranges.measured.rpc(round) }),
       },
       plain: {
         ...pgbenchRun(context),
         databaseUrl: urls.roster,
         workload: { kind: 'script', name: 'write-path-plain', text: plainScript },
-        defines: (round) => ({ step: 0, first: (rounds + round) * mentors }),
+        defines: (round) => ({ step: 0, first: ranges.measured.plain(round) }),
       },
     },
     {
