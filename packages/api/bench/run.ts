@@ -467,13 +467,35 @@ async function startFloorServer(row: string) {
     });
     server.listen(0, '127.0.0.1', () => console.log(server.address().port));
     process.on('SIGTERM', () => server.close(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ['-e', code], {
+  return startPortPrinter('the floor server', ['-e', code], { ROW: row });
+}
+
+/**
+ * The bare proxy (bench/bare-proxy.ts): node:http and a pg pool with nothing else, sending the
+ * direct one-round-trip message for each call. What any Node.js hop costs on this machine.
+ */
+async function startBareProxy(databaseUrl: string, claims: object) {
+  return startPortPrinter(
+    'the bare proxy',
+    ['--conditions=@peer-mentor/source', '--import', 'tsx', 'bench/bare-proxy.ts'],
+    {
+      DATABASE_URL: authenticatorUrl(databaseUrl),
+      CLAIMS: JSON.stringify(claims),
+      POOL_SIZE: String(concurrency),
+    },
+  );
+}
+
+/** A node process that prints the port it listens on (loopback), then serves until SIGTERM. */
+async function startPortPrinter(what: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, args, {
+    cwd: packageRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ROW: row },
+    env: { ...process.env, ...env },
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-    child.once('exit', () => reject(new Error('the floor server exited')));
+    child.once('exit', () => reject(new Error(`${what} exited`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -609,6 +631,10 @@ async function main() {
     );
     const viaFloor = rpcCall(clientFor(floor.url));
     const rawViaFloor = rawCall(floor.url);
+    // The bare proxy: the same calls through the least a Node.js hop can be.
+    const bare = await startBareProxy(databaseUrl, claims);
+    const viaBare = rpcCall(clientFor(bare.url));
+    const rawViaBare = rawCall(bare.url);
 
     // The read path, as a coordinator: through the API, and the same query directly.
     const kariToken = await signUserToken(SECRET, kari, hlf, { expiresInSeconds: 3600 });
@@ -686,6 +712,9 @@ async function main() {
     cpuWatch.server = undefined;
     await runPhase(viaDirect, mentors, warmupMs);
     await runPhase(viaDirectOneTrip, mentors, warmupMs / 2);
+    cpuWatch.server = bare.pid;
+    await runPhase(viaBare, mentors, warmupMs / 2);
+    await runPhase(rawViaBare, mentors, warmupMs / 2);
     cpuWatch.server = api.pid;
     for (const read of Object.values(reads)) {
       await runWorkers(concurrency, warmupMs / 2, read.service);
@@ -697,6 +726,8 @@ async function main() {
     const floorRuns: PhaseResult[] = [];
     const rawServiceRuns: PhaseResult[] = [];
     const rawFloorRuns: PhaseResult[] = [];
+    const bareRuns: PhaseResult[] = [];
+    const rawBareRuns: PhaseResult[] = [];
     /** A floor phase: the floor keeps no state, so the others' mentor map stays as it was. */
     const floorPhase = async (call: Call) => {
       const saved = new Map(paused);
@@ -720,6 +751,13 @@ async function main() {
         api.pid,
         () => runPhase(rawViaService, mentors, durationMs / rounds),
         rawServiceRuns,
+      ],
+      ['bare proxy', bare.pid, () => runPhase(viaBare, mentors, durationMs / rounds), bareRuns],
+      [
+        'raw HTTP → bare proxy',
+        bare.pid,
+        () => runPhase(rawViaBare, mentors, durationMs / rounds),
+        rawBareRuns,
       ],
       ['floor', floor.pid, () => floorPhase(viaFloor), floorRuns],
       ['raw HTTP → floor', floor.pid, () => floorPhase(rawViaFloor), rawFloorRuns],
@@ -750,6 +788,7 @@ async function main() {
     }
     await api.stop();
     await floor.stop();
+    await bare.stop();
     await direct.end();
 
     const postgres = await withAdminClient(adminUrl, postgresFacts);
@@ -759,6 +798,8 @@ async function main() {
     const floorSummary = summarize(floorRuns);
     const rawService = summarize(rawServiceRuns);
     const rawFloor = summarize(rawFloorRuns);
+    const bareSummary = summarize(bareRuns);
+    const rawBare = summarize(rawBareRuns);
     const readSummaries = {
       table: {
         direct: summarize(readRuns.table.direct),
@@ -771,6 +812,9 @@ async function main() {
     const addedP50Ms = service.p50Ms - directSummary.p50Ms;
     const apiOwnShareAtP50Ms = addedP50Ms - floorSummary.p50Ms;
     const rawApiOwnShareAtP50Ms = rawService.p50Ms - directSummary.p50Ms - rawFloor.p50Ms;
+    // The same for the bare proxy: the share no Node.js service on this machine gets below.
+    const bareOwnShareAtP50Ms = bareSummary.p50Ms - directSummary.p50Ms - floorSummary.p50Ms;
+    const rawBareOwnShareAtP50Ms = rawBare.p50Ms - directSummary.p50Ms - rawFloor.p50Ms;
     const throughput = (label: string, summary: PathSummary) => ({
       label: `${label} calls/s`,
       value: summary.throughputPerSecond,
@@ -817,6 +861,19 @@ async function main() {
         ...cpuMetrics('supabase-js → API', service),
         ...cpuMetrics('raw HTTP → API', rawService),
         ...cpuMetrics('direct pg', directSummary),
+        metric("bare proxy's own share at p50 (bare − floor − direct)", bareOwnShareAtP50Ms, 'ms'),
+        ratioMetric(
+          'throughput through the bare proxy ÷ direct pg',
+          throughput('supabase-js → bare proxy', bareSummary),
+          throughput('direct pg', directSummary),
+        ),
+        metric("raw HTTP: bare proxy's own share at p50", rawBareOwnShareAtP50Ms, 'ms'),
+        ratioMetric(
+          'raw HTTP throughput through the bare proxy ÷ direct pg',
+          throughput('raw HTTP → bare proxy', rawBare),
+          throughput('direct pg', directSummary),
+        ),
+        ...cpuMetrics('supabase-js → bare proxy', bareSummary),
       ],
       details: {
         calls:
@@ -827,6 +884,8 @@ async function main() {
         floor: floorSummary,
         rawService,
         rawFloor,
+        bareProxy: bareSummary,
+        rawBareProxy: rawBare,
         addedP50Ms,
       },
     }));
@@ -895,6 +954,8 @@ async function main() {
         pathRow('supabase-js → canned reply (floor)', floorSummary),
         pathRow('raw HTTP → API', rawService),
         pathRow('raw HTTP → canned reply (floor)', rawFloor),
+        pathRow('supabase-js → bare proxy', bareSummary),
+        pathRow('raw HTTP → bare proxy', rawBare),
         pathRow('read: table, direct pg', readSummaries.table.direct),
         pathRow('read: table, supabase-js → API', readSummaries.table.service),
         pathRow('read: rpc+eq/order/range, direct', readSummaries.rpc.direct),
@@ -915,6 +976,8 @@ async function main() {
       extra: {
         apiOwnShareAtP50Ms,
         rawApiOwnShareAtP50Ms,
+        bareOwnShareAtP50Ms,
+        rawBareOwnShareAtP50Ms,
         addedP50Ms,
         throughputRatio: service.throughputPerSecond / directSummary.throughputPerSecond,
         cpuMsPerCall: {
@@ -924,6 +987,8 @@ async function main() {
           directOneTrip: directOneTrip.cpuMsPerCall,
           floor: floorSummary.cpuMsPerCall,
           rawFloor: rawFloor.cpuMsPerCall,
+          bareProxy: bareSummary.cpuMsPerCall,
+          rawBareProxy: rawBare.cpuMsPerCall,
         },
       },
       notes: [
@@ -931,6 +996,7 @@ async function main() {
         pathsTable,
         '',
         `API's own share at p50: ${apiOwnShareAtP50Ms.toFixed(2)} ms through supabase-js, ${rawApiOwnShareAtP50Ms.toFixed(2)} ms through raw HTTP`,
+        `Bare proxy's own share at p50 (the least a Node.js hop adds here): ${bareOwnShareAtP50Ms.toFixed(2)} ms through supabase-js, ${rawBareOwnShareAtP50Ms.toFixed(2)} ms through raw HTTP`,
         `CPU per call through supabase-js: client ${µs(service.cpuMsPerCall.client)} µs, API ${µs(service.cpuMsPerCall.server)} µs, PostgreSQL ${µs(service.cpuMsPerCall.database)} µs; direct: client ${µs(directSummary.cpuMsPerCall.client)} µs, PostgreSQL ${µs(directSummary.cpuMsPerCall.database)} µs`,
       ],
     });
@@ -939,6 +1005,8 @@ async function main() {
       rawService.errors +
       directSummary.errors +
       directOneTrip.errors +
+      bareSummary.errors +
+      rawBare.errors +
       Object.values(readSummaries).reduce((sum, r) => sum + r.direct.errors + r.service.errors, 0);
     if (failed > 0) throw new Error(`${failed} calls failed`);
     return exitCode;
