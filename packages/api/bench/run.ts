@@ -837,6 +837,15 @@ async function main() {
       label: `${label} calls/s`,
       value: summary.throughputPerSecond,
     });
+    /** A hop's own share at p50 (path − its floor − direct) and its throughput against direct. */
+    const hopMetrics = (label: string, summary: PathSummary, ownShareAtP50Ms: number) => [
+      metric(`${label}: own share at p50 (path − floor − direct)`, ownShareAtP50Ms, 'ms'),
+      ratioMetric(
+        `${label}: throughput ÷ direct pg`,
+        throughput(label, summary),
+        throughput('direct pg', directSummary),
+      ),
+    ];
     const cpuMetrics = (label: string, summary: PathSummary) => [
       metric(`${label}: client CPU per call`, summary.cpuMsPerCall.client, 'ms'),
       metric(`${label}: server CPU per call`, summary.cpuMsPerCall.server, 'ms'),
@@ -870,27 +879,12 @@ async function main() {
           'ms',
         ),
         metric('floor (supabase-js → canned reply) latency p50', floorSummary.p50Ms, 'ms'),
-        metric("raw HTTP: API's own share at p50", rawApiOwnShareAtP50Ms, 'ms'),
-        ratioMetric(
-          'raw HTTP throughput through the API ÷ direct pg',
-          throughput('raw HTTP → API', rawService),
-          throughput('direct pg', directSummary),
-        ),
+        ...hopMetrics('raw HTTP → API', rawService, rawApiOwnShareAtP50Ms),
         ...cpuMetrics('supabase-js → API', service),
         ...cpuMetrics('raw HTTP → API', rawService),
         ...cpuMetrics('direct pg', directSummary),
-        metric("bare proxy's own share at p50 (bare − floor − direct)", bareOwnShareAtP50Ms, 'ms'),
-        ratioMetric(
-          'throughput through the bare proxy ÷ direct pg',
-          throughput('supabase-js → bare proxy', bareSummary),
-          throughput('direct pg', directSummary),
-        ),
-        metric("raw HTTP: bare proxy's own share at p50", rawBareOwnShareAtP50Ms, 'ms'),
-        ratioMetric(
-          'raw HTTP throughput through the bare proxy ÷ direct pg',
-          throughput('raw HTTP → bare proxy', rawBare),
-          throughput('direct pg', directSummary),
-        ),
+        ...hopMetrics('supabase-js → bare proxy', bareSummary, bareOwnShareAtP50Ms),
+        ...hopMetrics('raw HTTP → bare proxy', rawBare, rawBareOwnShareAtP50Ms),
         ...cpuMetrics('supabase-js → bare proxy', bareSummary),
       ],
       details: {
