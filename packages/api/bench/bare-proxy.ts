@@ -34,33 +34,45 @@ function callText(name: string, args: Record<string, string>): string | undefine
   return undefined;
 }
 
+function reply(response: http.ServerResponse, status: number, body: string) {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
+}
+
+/** One call in one transaction; a failed one is rolled back before its connection is reused. */
+async function run(text: string, response: http.ServerResponse) {
+  const client = await pool.connect();
+  try {
+    const results = (await client.query(text)) as unknown as pg.QueryResult[];
+    reply(response, 200, results[2]?.rows[0]?.body ?? 'null');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 const server = http.createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
     const name = request.url?.slice(request.url.lastIndexOf('/') + 1) ?? '';
-    const call = callText(name, JSON.parse(Buffer.concat(chunks).toString() || '{}'));
+    let call: string | undefined;
+    try {
+      call = callText(name, JSON.parse(Buffer.concat(chunks).toString() || '{}'));
+    } catch {
+      reply(response, 400, JSON.stringify({ message: 'the body is not JSON' }));
+      return;
+    }
     if (!call) {
       response.writeHead(404).end();
       return;
     }
     const text = `${begin}; select pg_catalog.row_to_json(r)::text as body from ${call} as r; commit`;
-    pool.connect().then(async (client) => {
-      try {
-        const results = (await client.query(text)) as unknown as pg.QueryResult[];
-        response
-          .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
-          .end(results[2]?.rows[0]?.body ?? 'null');
-        client.release();
-      } catch (error) {
-        // The failed statement left the transaction open: end it before the connection is reused.
-        await client.query('rollback').catch(() => undefined);
-        client.release();
-        response
-          .writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
-          .end(JSON.stringify({ message: (error as Error).message }));
-      }
-    });
+    // Any failure (the call's, or no connection) is answered, so no load worker waits forever.
+    run(text, response).catch((error: Error) =>
+      reply(response, 500, JSON.stringify({ message: error.message })),
+    );
   });
 });
 

@@ -828,11 +828,13 @@ async function main() {
     // What remains of the API's p50 once the client's HTTP round trip (the floor) and the
     // database's own work (the direct path) are taken out.
     const addedP50Ms = service.p50Ms - directSummary.p50Ms;
-    const apiOwnShareAtP50Ms = addedP50Ms - floorSummary.p50Ms;
-    const rawApiOwnShareAtP50Ms = rawService.p50Ms - directSummary.p50Ms - rawFloor.p50Ms;
+    const ownShareAtP50Ms = (path: PathSummary, floorOfPath: PathSummary) =>
+      path.p50Ms - floorOfPath.p50Ms - directSummary.p50Ms;
+    const apiOwnShareAtP50Ms = ownShareAtP50Ms(service, floorSummary);
+    const rawApiOwnShareAtP50Ms = ownShareAtP50Ms(rawService, rawFloor);
     // The same for the bare proxy: the share no Node.js service on this machine gets below.
-    const bareOwnShareAtP50Ms = bareSummary.p50Ms - directSummary.p50Ms - floorSummary.p50Ms;
-    const rawBareOwnShareAtP50Ms = rawBare.p50Ms - directSummary.p50Ms - rawFloor.p50Ms;
+    const bareOwnShareAtP50Ms = ownShareAtP50Ms(bareSummary, floorSummary);
+    const rawBareOwnShareAtP50Ms = ownShareAtP50Ms(rawBare, rawFloor);
     const throughput = (label: string, summary: PathSummary) => ({
       label: `${label} calls/s`,
       value: summary.throughputPerSecond,
