@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine to run the test suites, then installs the workspace:
 #   - Debian packages for the installed PostgreSQL major version: pgTAP, plpgsql_check
-#     (branch coverage), pg_cron, pg_prove; Chromium for browser tests;
+#     (branch coverage), pg_cron, pg_prove; Chromium for browser tests; Valgrind (the
+#     instruction counts of bench:db, and their test);
 #   - pnpm 12.4.2 (corepack's signature check fails on some Node builds, so npm installs it);
 #   - the workspace's dependencies from the lockfile.
 # Safe to run again: it installs only what is missing. Needs root (or sudo) for apt.
@@ -24,6 +25,7 @@ wanted=(
   libtap-parser-sourcehandler-pgtap-perl
   chromium
   chromium-driver
+  valgrind
 )
 missing=()
 for package in "${wanted[@]}"; do

@@ -10,7 +10,7 @@ export interface BenchOptions {
   help: boolean;
 }
 
-export const SCENARIO_GROUPS = ['write', 'contention', 'read', 'console'] as const;
+export const SCENARIO_GROUPS = ['write', 'contention', 'read', 'console', 'instructions'] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 export const USAGE = `Usage: pnpm bench:db [--duration <seconds>] [--scale-mentors <n>] [--only <groups>]
@@ -18,6 +18,9 @@ export const USAGE = `Usage: pnpm bench:db [--duration <seconds>] [--scale-mento
   --duration <seconds>   length of each pgbench run (default 20)
   --scale-mentors <n>    mentors in the read-path roster (default 1000000)
   --only <groups>        comma-separated scenario groups: ${SCENARIO_GROUPS.join(', ')} (default: all)
+
+instructions: the read comparisons counted in server instructions per transaction under
+Valgrind's callgrind (needs valgrind and the throwaway cluster; skipped otherwise).
 
 Runs on DATABASE_URL when set, else on a throwaway cluster from the machine's binaries.
 Prints a results table and writes <repo>/.bench-results/db.json.`;

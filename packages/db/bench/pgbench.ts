@@ -103,7 +103,8 @@ function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1)) || '(default)';
 }
 
-function runProgram(
+/** Runs a program to its end, collecting its output. */
+export function runProgram(
   program: string,
   args: string[],
   cwd: string,

@@ -8,9 +8,12 @@
  *      statuses under RLS against the owner's, and get_active_pauses_for_chapter;
  *   4. the console's reads at the same scale (scenarios/console-reads.ts): a chapter's roster
  *      page with its exact count, and a mentor's timeline with notes, each under RLS against
- *      the owner, with EXPLAIN (ANALYZE, BUFFERS) of every statement in the report.
+ *      the owner, with EXPLAIN (ANALYZE, BUFFERS) of every statement in the report;
+ *   5. the same reads counted in server instructions per transaction under callgrind
+ *      (scenarios/instructions.ts), a figure the machine's drift does not move, with the fixed
+ *      cost of the caller's context beside them.
  *
- * `--only write,contention,read,console` runs some of the groups (default: all).
+ * `--only write,contention,read,console,instructions` runs some of the groups (default: all).
  * Prints a results table and writes <repo>/.bench-results/db.json. A missed target is
  * reported, not fatal; the exit code is non-zero only when a scenario errored.
  * Server: DATABASE_URL when set (databases pm_bench_* are created and dropped on it),
@@ -31,6 +34,7 @@ import {
   dropDatabase,
 } from '../src/testing/test-server.js';
 import { liftStatusTransitionLimit } from '../src/transition-limit.js';
+import { findValgrind } from './callgrind.js';
 import { withClient } from './connection.js';
 import type { ReadRosterShape } from './load.js';
 import { type BenchOptions, parseBenchOptions, type ScenarioGroup, USAGE } from './options.js';
@@ -39,14 +43,20 @@ import { schemaProvenance } from './provenance.js';
 import { loadConsoleData, runRosterPage, runTimeline } from './scenarios/console-reads.js';
 import { runContention } from './scenarios/contention.js';
 import type { BenchContext } from './scenarios/context.js';
+import { runInstructionCounts } from './scenarios/instructions.js';
 import { loadReadPath, runChapterPauses, runStatusReads } from './scenarios/read-path.js';
 import { runWritePath, writeRosterSize } from './scenarios/write-path.js';
 
 const CLIENTS = 4;
 const WRITE_MENTORS = 10_000;
 const PGBENCH_SCALE = 1;
-/** Rounds of each comparison (A B, B A): each run lasts the duration ÷ rounds. */
-const COMPARISON_ROUNDS = 2;
+/**
+ * Rounds of each comparison (A B, B A, ...): each run lasts the duration ÷ rounds. Four
+ * 5-second halves instead of two 10-second ones: on this 2-core VM the same 1-client script
+ * drifted by up to ±25% between neighbouring 2-second runs, so shorter, more alternations put
+ * the drift on both sides more evenly; a reconnect costs each run a few cold transactions.
+ */
+const COMPARISON_ROUNDS = 4;
 const DATABASES = {
   template: 'pm_bench_template',
   write: 'pm_bench_write',
@@ -93,7 +103,9 @@ async function main(): Promise<number> {
   try {
     const runs = (group: ScenarioGroup) => options.only.includes(group);
     const writes = runs('write') || runs('contention');
-    const reads = runs('read') || runs('console');
+    // The instruction counts read the console's data, so they load it too.
+    const consoleData = runs('console') || runs('instructions');
+    const reads = runs('read') || consoleData;
     progress('migrating a template database (platform layer + supabase db push)');
     const schema = schemaProvenance();
     await createTemplateDatabase(adminUrl, DATABASES.template);
@@ -159,19 +171,34 @@ async function main(): Promise<number> {
           runChapterPauses(context, readUrl, shape),
         );
       }
+      const consoleLoad = consoleData
+        ? await read('console load: certifications, history, notes', !load.error, () =>
+            loadConsoleData(context, readUrl),
+          )
+        : null;
+      const loaded = !load.error && !consoleLoad?.error;
       if (runs('console')) {
-        const consoleLoad = await read(
-          'console load: certifications, history, notes',
-          !load.error,
-          () => loadConsoleData(context, readUrl),
-        );
-        const loaded = !load.error && !consoleLoad.error;
         await read('console: chapter roster page, RLS vs owner', loaded, () =>
           runRosterPage(context, readUrl, shape, COMPARISON_ROUNDS),
         );
         await read('console: mentor timeline, RLS vs owner', loaded, () =>
           runTimeline(context, readUrl, shape, COMPARISON_ROUNDS),
         );
+      }
+      if (runs('instructions')) {
+        const name = 'instructions: the reads under callgrind, RLS vs owner';
+        const valgrind = findValgrind();
+        if (!cluster)
+          bench.skip(
+            name,
+            'it restarts the server, so it runs on the throwaway cluster only (DATABASE_URL is set)',
+          );
+        else if (!valgrind) bench.skip(name, 'valgrind is not installed');
+        else {
+          await read(name, loaded, () =>
+            runInstructionCounts(context, cluster, valgrind, readUrl, shape),
+          );
+        }
       }
     }
 

@@ -1,6 +1,16 @@
 import type { LatencySummary } from './stats.js';
 
-export type Unit = 'tx/s' | 'rows/s' | 'calls/s' | 'ms' | 's' | 'ratio' | 'count' | '%';
+export type Unit =
+  | 'tx/s'
+  | 'rows/s'
+  | 'calls/s'
+  | 'ms'
+  | 's'
+  | 'ratio'
+  | 'count'
+  | '%'
+  /** Thousands of instructions the server executed (callgrind), per transaction or per step. */
+  | 'k instructions';
 
 /** A target a figure should meet; missing it is reported, not fatal. */
 export interface Target {

@@ -10,6 +10,7 @@ const DECIMALS: Record<Unit, number> = {
   ratio: 2,
   count: 0,
   '%': 1,
+  'k instructions': 0,
 };
 
 /** A figure as the table shows it: fixed decimals per unit, the unit after it. */

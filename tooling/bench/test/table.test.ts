@@ -10,6 +10,7 @@ describe('formatValue', () => {
     expect(formatValue(1.234, 'ratio')).toBe('1.23');
     expect(formatValue(12.4, 'count')).toBe('12');
     expect(formatValue(99.94, '%')).toBe('99.9%');
+    expect(formatValue(1548.6, 'k instructions')).toBe('1549 k instructions');
     expect(formatValue(Number.NaN, 'ms')).toBe('NaN ms');
   });
 });

@@ -262,6 +262,34 @@ async function sameResultAndPlans(
   return { results, explains, metrics };
 }
 
+/** The roster page's pgbench scripts: a random chapter of organization 1 each transaction. */
+export function rosterPageScripts(shape: ReadRosterShape) {
+  const page = rosterPageStatement(sqlLiteral(pgbenchId('chapter', 'chapter_key')));
+  const firstChapter = chapterNumber(shape, ORGANIZATION, 1);
+  return rlsAndOwnerScripts(coordinatorClaims, { rls: [page], owner: [page] }, [
+    `\\set chapter_key ${ID_KEY_OFFSET + firstChapter} + random(0, ${shape.chaptersPerOrganization - 1})`,
+  ]);
+}
+
+/**
+ * The timeline's pgbench scripts, a random mentor of the coordinator's chapter each time:
+ * `requests` picks the log, the notes or (default) both, each request its own transaction.
+ */
+export function timelineScripts(
+  shape: ReadRosterShape,
+  requests: readonly ('log' | 'notes')[] = ['log', 'notes'],
+) {
+  const mentors = coveredMentors(shape);
+  const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
+  const statements = requests.map((request) =>
+    request === 'log' ? timelineStatement(mentor) : notesStatement(mentor),
+  );
+  return rlsAndOwnerScripts(coordinatorClaims, { rls: statements, owner: statements }, [
+    `\\set j random(0, ${mentors.count - 1})`,
+    `\\set mentor_key ${ID_KEY_OFFSET + 1} + ${mentors.stride} * :j`,
+  ]);
+}
+
 /** A chapter's roster page (25 of ~500 mentors, with the exact count), a random chapter of organization 1 each call. */
 export async function runRosterPage(
   context: BenchContext,
@@ -279,10 +307,7 @@ export async function runRosterPage(
       },
     ]),
   );
-  const page = rosterPageStatement(sqlLiteral(pgbenchId('chapter', 'chapter_key')));
-  const scripts = rlsAndOwnerScripts(coordinatorClaims, { rls: [page], owner: [page] }, [
-    `\\set chapter_key ${ID_KEY_OFFSET + firstChapter} + random(0, ${shape.chaptersPerOrganization - 1})`,
-  ]);
+  const scripts = rosterPageScripts(shape);
   const compared = await compareRlsToOwner(context, url, 'console roster page', scripts, rounds);
   const checkedPage = checked.results[0]!;
   return {
@@ -318,12 +343,7 @@ export async function runTimeline(
       { label: 'timeline: notes', sql: notesStatement('$1'), params: [firstMentor] },
     ]),
   );
-  const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
-  const requests = [timelineStatement(mentor), notesStatement(mentor)];
-  const scripts = rlsAndOwnerScripts(coordinatorClaims, { rls: requests, owner: requests }, [
-    `\\set j random(0, ${mentors.count - 1})`,
-    `\\set mentor_key ${ID_KEY_OFFSET + 1} + ${mentors.stride} * :j`,
-  ]);
+  const scripts = timelineScripts(shape);
   const compared = await compareRlsToOwner(context, url, 'console timeline', scripts, rounds);
   const [log, notes] = checked.results;
   return {

@@ -108,6 +108,13 @@ export async function loadReadPath(
   };
 }
 
+/** The paused-status read's pgbench scripts: the coordinator under RLS, the owner without. */
+export const statusReadScripts = () =>
+  rlsAndOwnerScripts(coordinatorClaims, {
+    rls: [PAUSED_STATUSES_UNDER_RLS],
+    owner: [PAUSED_STATUSES_AS_OWNER],
+  });
+
 /**
  * A coordinator reading their organization's paused statuses under RLS, against the table owner
  * running the same filter with the organization spelled out (no RLS). Both transactions have the
@@ -133,10 +140,7 @@ export async function runStatusReads(
     };
   });
 
-  const scripts = rlsAndOwnerScripts(coordinatorClaims, {
-    rls: [PAUSED_STATUSES_UNDER_RLS],
-    owner: [PAUSED_STATUSES_AS_OWNER],
-  });
+  const scripts = statusReadScripts();
   const compared = await compareRlsToOwner(
     context,
     url,

@@ -21,6 +21,14 @@ export interface LocalCluster {
   binaries: PostgresBinaries;
   /** The preload libraries that were found and loaded. */
   preloaded: string[];
+  /** A directory of the cluster's (removed with it) that the server's user may write. */
+  workDir: string;
+  /**
+   * Stops the server and starts it again on the same data, optionally through `serverWrapper`:
+   * an executable that pg_ctl runs in place of `postgres` with the same arguments (one that
+   * execs the server under a profiler, say).
+   */
+  restart(options?: { serverWrapper?: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,16 +80,31 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     .map(([name, value]) => `-c ${name}=${value}`)
     .join(' ');
   const pgCtl = path.join(binaries.binDir, 'pg_ctl');
-  await runServerProgram(pgCtl, [
-    'start',
-    '--wait',
-    '--pgdata',
-    dataDir,
-    '--log',
-    path.join(root, 'server.log'),
-    '--options',
-    serverOptions,
-  ]);
+  const start = (serverWrapper?: string) =>
+    runServerProgram(pgCtl, [
+      'start',
+      '--wait',
+      // A server under a profiler takes far longer than the default minute to accept connections.
+      '--timeout=600',
+      '--pgdata',
+      dataDir,
+      '--log',
+      path.join(root, 'server.log'),
+      '--options',
+      serverOptions,
+      ...(serverWrapper ? ['-p', serverWrapper] : []),
+    ]);
+  const stopServer = () =>
+    runServerProgram(pgCtl, [
+      'stop',
+      '--wait',
+      '--timeout=600',
+      '--mode',
+      'fast',
+      '--pgdata',
+      dataDir,
+    ]);
+  await start();
 
   let stopped = false;
   return {
@@ -89,11 +112,16 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     port,
     binaries,
     preloaded,
+    workDir: root,
+    async restart(restartOptions = {}) {
+      await stopServer();
+      await start(restartOptions.serverWrapper);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       try {
-        await runServerProgram(pgCtl, ['stop', '--wait', '--mode', 'fast', '--pgdata', dataDir]);
+        await stopServer();
       } finally {
         rmSync(root, { recursive: true, force: true });
       }

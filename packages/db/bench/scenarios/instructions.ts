@@ -1,0 +1,110 @@
+/**
+ * The read comparisons again, counted in instructions instead of timed (bench/callgrind.ts):
+ * what the server itself does per transaction under RLS and as the owner, a figure the shared
+ * machine's drift does not move. Beside them, the fixed cost every request under RLS pays
+ * once, whatever it reads: the caller's context resolved in the transaction's first policy,
+ * and what each later read of it costs (cached).
+ *
+ * Reported, not targets: the targets stay on latency. Runs on the bench's throwaway cluster
+ * only (it restarts the server under Valgrind), after every timed scenario.
+ */
+import { metric, ratioMetric, type ScenarioFigures } from '@peer-mentor/bench';
+import type { LocalCluster } from '../../src/postgres/local-cluster.js';
+import { instructionsPerTransaction, writeCallgrindWrapper } from '../callgrind.js';
+import { benchId } from '../ids.js';
+import type { ReadRosterShape } from '../load.js';
+import { benchClaims, pgbenchScript, postgrestTransaction } from '../scripts.js';
+import { rosterPageScripts, timelineScripts } from './console-reads.js';
+import type { BenchContext } from './context.js';
+import { statusReadScripts } from './read-path.js';
+
+const coordinatorClaims = benchClaims(benchId('coordinatorUser', 1), benchId('organization', 1));
+
+/** A PostgREST read transaction as the coordinator around one statement. */
+const coordinatorTransaction = (statement: string) =>
+  pgbenchScript(postgrestTransaction(coordinatorClaims, [`${statement};`], { readOnly: true }));
+
+export async function runInstructionCounts(
+  context: BenchContext,
+  cluster: LocalCluster,
+  valgrind: string,
+  url: string,
+  shape: ReadRosterShape,
+): Promise<ScenarioFigures> {
+  const pairs = {
+    'paused statuses': statusReadScripts(),
+    'roster page': rosterPageScripts(shape),
+    'timeline (log + notes)': timelineScripts(shape),
+    'timeline: log': timelineScripts(shape, ['log']),
+    'timeline: notes': timelineScripts(shape, ['notes']),
+  };
+  // The request's fixed cost under RLS, step by step: the claims alone, the context resolved
+  // (what a transaction's first policy initPlan does), and a second read of it.
+  const fixedCost = {
+    'claims, nothing read': coordinatorTransaction('select 1'),
+    'claims + caller context resolved': coordinatorTransaction('select private.caller_context()'),
+    'claims + caller context resolved, then read again': coordinatorTransaction(
+      'select private.caller_context(), private.caller_context()',
+    ),
+  };
+
+  const { wrapper, outputDir } = writeCallgrindWrapper(
+    cluster.workDir,
+    valgrind,
+    `${cluster.binaries.binDir}/postgres`,
+  );
+  context.progress('instructions: restarting the server under callgrind');
+  await cluster.restart({ serverWrapper: wrapper });
+  const counted: Record<string, number> = {};
+  try {
+    const count = async (name: string, script: string) => {
+      context.progress(`instructions: ${name}`);
+      counted[name] = await instructionsPerTransaction({
+        binDir: context.binDir,
+        databaseUrl: url,
+        outputDir,
+        script,
+        name: name.replaceAll(/\W+/g, '-'),
+      });
+    };
+    for (const [name, scripts] of Object.entries(pairs)) {
+      await count(`${name}, RLS`, scripts.rls);
+      await count(`${name}, owner`, scripts.owner);
+    }
+    for (const [name, script] of Object.entries(fixedCost)) await count(name, script);
+  } finally {
+    context.progress('instructions: restarting the server without callgrind');
+    await cluster.restart();
+  }
+
+  const thousands = (name: string) => (counted[name] ?? Number.NaN) / 1000;
+  const claimsOnly = thousands('claims, nothing read');
+  const resolved = thousands('claims + caller context resolved');
+  const readAgain = thousands('claims + caller context resolved, then read again');
+  return {
+    metrics: [
+      ...Object.keys(pairs).flatMap((name) => [
+        metric(`${name}: RLS, per transaction`, thousands(`${name}, RLS`), 'k instructions'),
+        metric(`${name}: owner, per transaction`, thousands(`${name}, owner`), 'k instructions'),
+        ratioMetric(
+          `${name}: ratio RLS ÷ owner (instructions)`,
+          { label: 'RLS instructions per transaction', value: thousands(`${name}, RLS`) },
+          { label: 'owner instructions per transaction', value: thousands(`${name}, owner`) },
+        ),
+      ]),
+      metric('a claims transaction, nothing read', claimsOnly, 'k instructions'),
+      metric(
+        'caller context: resolving it (once per request)',
+        resolved - claimsOnly,
+        'k instructions',
+      ),
+      metric('caller context: each later read (cached)', readAgain - resolved, 'k instructions'),
+    ],
+    details: {
+      method:
+        'valgrind --tool=callgrind on the server; pgbench, one client, 20 transactions unmeasured, then 20 and 120; (I(120) - I(20)) / 100 of the client backend; autovacuum and parallel query off while counting',
+      instructionsPerTransaction: counted,
+      scripts: { pairs, fixedCost },
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// The instruction counts of bench:db (bench/callgrind.ts) on a real server under Valgrind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  callgrindTotal,
+  findValgrind,
+  instructionsPerTransaction,
+  writeCallgrindWrapper,
+} from '../bench/callgrind.js';
+import { withClient } from '../bench/connection.js';
+import { type LocalCluster, startLocalCluster } from '../src/postgres/local-cluster.js';
+
+describe('callgrindTotal', () => {
+  it('reads the totals line of a finished output file, and nothing from one still being written', () => {
+    const finished = [
+      'version: 1',
+      'events: Ir',
+      'fn=(1) main',
+      '3 120',
+      'summary: 98765',
+      'totals: 98765',
+      '',
+    ].join('\n');
+    expect(callgrindTotal(finished)).toBe(98765);
+    expect(callgrindTotal(['version: 1', 'events: Ir', 'fn=(1) main', ''].join('\n'))).toBeNull();
+  });
+});
+
+const valgrind = findValgrind();
+
+describe.skipIf(!valgrind)('instructionsPerTransaction under callgrind', () => {
+  let cluster: LocalCluster;
+  let outputDir: string;
+  const transactions = { short: 5, long: 25 };
+  const script = (statement: string) => `begin;\n${statement};\ncommit;\n`;
+  const count = (name: string, statement: string) =>
+    instructionsPerTransaction({
+      binDir: cluster.binaries.binDir,
+      databaseUrl: cluster.url,
+      outputDir,
+      script: script(statement),
+      name,
+      transactions,
+    });
+
+  beforeAll(async () => {
+    cluster = await startLocalCluster();
+    const written = writeCallgrindWrapper(
+      cluster.workDir,
+      valgrind!,
+      `${cluster.binaries.binDir}/postgres`,
+    );
+    outputDir = written.outputDir;
+    await cluster.restart({ serverWrapper: written.wrapper });
+  }, 300_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 120_000);
+
+  it('gives the same count for the same work, and a larger one for more work', async () => {
+    const small = await count('small', 'select 1');
+    const again = await count('small-again', 'select 1');
+    const large = await count('large', 'select count(*) from generate_series(1, 20000)');
+    expect(small).toBeGreaterThan(0);
+    // Deterministic to well within a percent (latency on this machine drifts by tens of percent).
+    expect(Math.abs(again - small) / small).toBeLessThan(0.01);
+    // 20,000 rows through a function scan and an aggregate: millions of instructions more.
+    expect(large - small).toBeGreaterThan(1_000_000);
+  }, 300_000);
+
+  it('restarts the server without the profiler on the same data', async () => {
+    await withClient(cluster.url, (client) =>
+      client.query('create table kept (n int); insert into kept values (7)'),
+    );
+    await cluster.restart();
+    const rows = await withClient(cluster.url, (client) =>
+      client.query<{ n: number }>('select n from kept'),
+    );
+    expect(rows.rows).toEqual([{ n: 7 }]);
+  }, 300_000);
+});
