@@ -125,6 +125,8 @@ export async function instructionsPerTransaction(
         '--no-vacuum',
         `--file=${scriptFile}`,
         '--client=1',
+        // The same rows every run: the scripts' random() picks from a fixed seed.
+        '--random-seed=1',
         `--transactions=${transactions}`,
         options.databaseUrl,
       ],
