@@ -1,7 +1,7 @@
 /**
  * The read comparisons again, counted in instructions instead of timed (bench/callgrind.ts):
  * what the server itself does per transaction under RLS and as the owner, a figure the shared
- * machine's drift does not move. Beside them, the fixed cost every request under RLS pays
+ * machine's drift does not move; and get_active_pauses_for_chapter's call. Beside them, the fixed cost every request under RLS pays
  * once, whatever it reads: the caller's context resolved in the transaction's first policy,
  * and what each later read of it costs (cached).
  *
@@ -16,7 +16,7 @@ import type { ReadRosterShape } from '../load.js';
 import { benchClaims, pgbenchScript, postgrestTransaction } from '../scripts.js';
 import { rosterPageScripts, timelineScripts } from './console-reads.js';
 import type { BenchContext } from './context.js';
-import { statusReadScripts } from './read-path.js';
+import { chapterPausesScript, statusReadScripts } from './read-path.js';
 
 const coordinatorClaims = benchClaims(benchId('coordinatorUser', 1), benchId('organization', 1));
 
@@ -38,6 +38,8 @@ export async function runInstructionCounts(
     'timeline: log': timelineScripts(shape, ['log']),
     'timeline: notes': timelineScripts(shape, ['notes']),
   };
+  // No owner twin: the function is the API (its target is on latency, p95 ≤ 2 ms).
+  const single = { 'get_active_pauses_for_chapter, coordinator': chapterPausesScript(shape) };
   // The request's fixed cost under RLS, step by step: the claims alone, the context resolved
   // (what a transaction's first policy initPlan does), and a second read of it.
   const fixedCost = {
@@ -71,7 +73,9 @@ export async function runInstructionCounts(
       await count(`${name}, RLS`, scripts.rls);
       await count(`${name}, owner`, scripts.owner);
     }
-    for (const [name, script] of Object.entries(fixedCost)) await count(name, script);
+    for (const [name, script] of Object.entries({ ...single, ...fixedCost })) {
+      await count(name, script);
+    }
   } finally {
     context.progress('instructions: restarting the server without callgrind');
     await cluster.restart();
@@ -92,6 +96,9 @@ export async function runInstructionCounts(
           { label: 'owner instructions per transaction', value: thousands(`${name}, owner`) },
         ),
       ]),
+      ...Object.keys(single).map((name) =>
+        metric(`${name}, per transaction`, thousands(name), 'k instructions'),
+      ),
       metric('a claims transaction, nothing read', claimsOnly, 'k instructions'),
       metric(
         'caller context: resolving it (once per request)',
@@ -104,7 +111,7 @@ export async function runInstructionCounts(
       method:
         'valgrind --tool=callgrind on the server; pgbench, one client, 20 transactions unmeasured, then 20 and 120; (I(120) - I(20)) / 100 of the client backend; autovacuum and parallel query off while counting',
       instructionsPerTransaction: counted,
-      scripts: { pairs, fixedCost },
+      scripts: { pairs, single, fixedCost },
     },
   };
 }

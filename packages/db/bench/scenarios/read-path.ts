@@ -164,6 +164,22 @@ export async function runStatusReads(
   };
 }
 
+const chapterCall = (chapterId: string) =>
+  `select * from public.get_active_pauses_for_chapter(p_organization_id => ${sqlLiteral(organizationId)}, p_chapter_id => ${sqlLiteral(chapterId)})`;
+
+/** The chapter list's pgbench script: the coordinator, a random chapter of her organization each call. */
+export function chapterPausesScript(shape: ReadRosterShape): string {
+  const firstChapterKey = ID_KEY_OFFSET + chapterNumber(shape, ORGANIZATION, 1);
+  return pgbenchScript([
+    `\\set chapter_key ${firstChapterKey} + random(0, ${shape.chaptersPerOrganization - 1})`,
+    ...postgrestTransaction(
+      coordinatorClaims,
+      [`${chapterCall(pgbenchId('chapter', 'chapter_key'))};`],
+      { readOnly: true },
+    ),
+  ]);
+}
+
 /** get_active_pauses_for_chapter as the coordinator, a random chapter of the organization each call. */
 export async function runChapterPauses(
   context: BenchContext,
@@ -171,8 +187,6 @@ export async function runChapterPauses(
   shape: ReadRosterShape,
 ): Promise<ScenarioFigures> {
   const firstChapterId = benchId('chapter', chapterNumber(shape, ORGANIZATION, 1));
-  const chapterCall = (chapterId: string) =>
-    `select * from public.get_active_pauses_for_chapter(p_organization_id => ${sqlLiteral(organizationId)}, p_chapter_id => ${sqlLiteral(chapterId)})`;
   const explained = await withClient(url, async (client) => {
     const perChapter = await client.query<{ min: number; avg: number; max: number }>(
       `select min(n)::int as min, avg(n)::float8 as avg, max(n)::int as max
@@ -195,15 +209,7 @@ export async function runChapterPauses(
     };
   });
 
-  const firstChapterKey = ID_KEY_OFFSET + chapterNumber(shape, ORGANIZATION, 1);
-  const script = pgbenchScript([
-    `\\set chapter_key ${firstChapterKey} + random(0, ${shape.chaptersPerOrganization - 1})`,
-    ...postgrestTransaction(
-      coordinatorClaims,
-      [`${chapterCall(pgbenchId('chapter', 'chapter_key'))};`],
-      { readOnly: true },
-    ),
-  ]);
+  const script = chapterPausesScript(shape);
   context.progress(
     `read path: get_active_pauses_for_chapter as the coordinator, ${context.durationSeconds} s`,
   );
