@@ -101,6 +101,8 @@ export interface InstructionCountOptions {
   /** The pgbench script (its `\set` lines vary the rows each transaction reads). */
   script: string;
   name: string;
+  /** pgbench -D: initial values of the script's variables. */
+  defines?: Record<string, number | string>;
   /** Transactions of the short and the long run. */
   transactions?: { short: number; long: number };
 }
@@ -128,6 +130,9 @@ export async function instructionsPerTransaction(
         // The same rows every run: the scripts' random() picks from a fixed seed.
         '--random-seed=1',
         `--transactions=${transactions}`,
+        ...Object.entries(options.defines ?? {}).map(
+          ([name, value]) => `--define=${name}=${value}`,
+        ),
         options.databaseUrl,
       ],
       options.outputDir,

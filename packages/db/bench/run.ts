@@ -50,13 +50,8 @@ import { runWritePath, writeRosterSize } from './scenarios/write-path.js';
 const CLIENTS = 4;
 const WRITE_MENTORS = 10_000;
 const PGBENCH_SCALE = 1;
-/**
- * Rounds of each comparison (A B, B A, ...): each run lasts the duration ÷ rounds. Four
- * 5-second halves instead of two 10-second ones: on this 2-core VM the same 1-client script
- * drifted by up to ±25% between neighbouring 2-second runs, so shorter, more alternations put
- * the drift on both sides more evenly; a reconnect costs each run a few cold transactions.
- */
-const COMPARISON_ROUNDS = 4;
+/** Rounds of each comparison (A B, B A): each run lasts the duration ÷ rounds. */
+const COMPARISON_ROUNDS = 2;
 const DATABASES = {
   template: 'pm_bench_template',
   write: 'pm_bench_write',
@@ -140,8 +135,9 @@ async function main(): Promise<number> {
       batchSize: 250_000,
     };
 
+    let writeLoaded = false;
     if (runs('write')) {
-      await bench.scenario('write: RPC vs pgbench -N', () =>
+      const written = await bench.scenario('write: RPC vs pgbench -N', () =>
         runWritePath(
           context,
           { roster: writeUrl, baseline: baselineUrl },
@@ -149,6 +145,7 @@ async function main(): Promise<number> {
           COMPARISON_ROUNDS,
         ),
       );
+      writeLoaded = !written.error;
     }
     if (runs('contention')) {
       await bench.scenario('contention: one mentor', () =>
@@ -196,7 +193,13 @@ async function main(): Promise<number> {
         else if (!valgrind) bench.skip(name, 'valgrind is not installed');
         else {
           await read(name, loaded, () =>
-            runInstructionCounts(context, cluster, valgrind, readUrl, shape),
+            runInstructionCounts(context, cluster, valgrind, readUrl, shape, {
+              // The write roster is loaded by the write scenario.
+              write:
+                runs('write') && writeLoaded
+                  ? { url: writeUrl, mentors: WRITE_MENTORS, rounds: COMPARISON_ROUNDS }
+                  : undefined,
+            }),
           );
         }
       }

@@ -1,7 +1,8 @@
 /**
  * The read comparisons again, counted in instructions instead of timed (bench/callgrind.ts):
  * what the server itself does per transaction under RLS and as the owner, a figure the shared
- * machine's drift does not move; and get_active_pauses_for_chapter's call. Beside them, the fixed cost every request under RLS pays
+ * machine's drift does not move; get_active_pauses_for_chapter's call; and, when the write
+ * scenario ran, the write RPC against the same writes as plain SQL. Beside them, the fixed cost every request under RLS pays
  * once, whatever it reads: the caller's context resolved in the transaction's first policy,
  * and what each later read of it costs (cached).
  *
@@ -17,6 +18,7 @@ import { benchClaims, pgbenchScript, postgrestTransaction } from '../scripts.js'
 import { rosterPageScripts, timelineScripts } from './console-reads.js';
 import type { BenchContext } from './context.js';
 import { chapterPausesScript, statusReadScripts } from './read-path.js';
+import { writeCountScripts } from './write-path.js';
 
 const coordinatorClaims = benchClaims(benchId('coordinatorUser', 1), benchId('organization', 1));
 
@@ -30,6 +32,7 @@ export async function runInstructionCounts(
   valgrind: string,
   url: string,
   shape: ReadRosterShape,
+  options: { write?: { url: string; mentors: number; rounds: number } | undefined } = {},
 ): Promise<ScenarioFigures> {
   const pairs = {
     'paused statuses': statusReadScripts(),
@@ -59,16 +62,31 @@ export async function runInstructionCounts(
   await cluster.restart({ serverWrapper: wrapper });
   const counted: Record<string, number> = {};
   try {
-    const count = async (name: string, script: string) => {
+    const count = async (
+      name: string,
+      script: string,
+      on: { databaseUrl: string; defines?: Record<string, number> } = { databaseUrl: url },
+    ) => {
       context.progress(`instructions: ${name}`);
       counted[name] = await instructionsPerTransaction({
         binDir: context.binDir,
-        databaseUrl: url,
         outputDir,
         script,
         name: name.replaceAll(/\W+/g, '-'),
+        ...on,
       });
     };
+    if (options.write) {
+      // One client: the scripts' mentors are the first client's of their ranges.
+      const writes = writeCountScripts(
+        options.write.mentors,
+        options.write.rounds,
+        context.clients,
+      );
+      for (const [name, { script, defines }] of Object.entries(writes)) {
+        await count(`write: ${name}`, script, { databaseUrl: options.write.url, defines });
+      }
+    }
     for (const [name, scripts] of Object.entries(pairs)) {
       await count(`${name}, RLS`, scripts.rls);
       await count(`${name}, owner`, scripts.owner);
@@ -85,8 +103,21 @@ export async function runInstructionCounts(
   const claimsOnly = thousands('claims, nothing read');
   const resolved = thousands('claims + caller context resolved');
   const readAgain = thousands('claims + caller context resolved, then read again');
+  const writeMetrics = options.write
+    ? [
+        metric('write: RPC, per transaction', thousands('write: rpc'), 'k instructions'),
+        metric('write: plain SQL, per transaction', thousands('write: plain'), 'k instructions'),
+        // In the sense of the timed target (RPC ÷ plain-SQL throughput ≥ 0.95).
+        ratioMetric(
+          'write: ratio plain SQL ÷ RPC (instructions)',
+          { label: 'plain-SQL instructions per transaction', value: thousands('write: plain') },
+          { label: 'RPC instructions per transaction', value: thousands('write: rpc') },
+        ),
+      ]
+    : [];
   return {
     metrics: [
+      ...writeMetrics,
       ...Object.keys(pairs).flatMap((name) => [
         metric(`${name}: RLS, per transaction`, thousands(`${name}, RLS`), 'k instructions'),
         metric(`${name}: owner, per transaction`, thousands(`${name}, owner`), 'k instructions'),

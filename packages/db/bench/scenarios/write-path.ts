@@ -101,7 +101,7 @@ function countLogRows(url: string): Promise<number> {
 
 /**
  * The write roster, in ranges of `mentors` mentors: the RPC's rounds, the plain SQL's rounds,
- * then one warm-up range each. A range is given by its first mentor number - 1 (the script's
+ * one warm-up range each, then one range each for the instruction counts. A range is given by its first mentor number - 1 (the script's
  * `first`).
  */
 function writeRanges(mentors: number, rounds: number) {
@@ -111,7 +111,25 @@ function writeRanges(mentors: number, rounds: number) {
       plain: (round: number) => (rounds + round) * mentors,
     },
     warmUp: { rpc: rounds * 2 * mentors, plain: (rounds * 2 + 1) * mentors },
-    size: (rounds * 2 + 2) * mentors,
+    // For the instruction counts (scenarios/instructions.ts), after every timed run.
+    counted: { rpc: (rounds * 2 + 2) * mentors, plain: (rounds * 2 + 3) * mentors },
+    size: (rounds * 2 + 4) * mentors,
+  };
+}
+
+/**
+ * The RPC and the plain-SQL writes for one client counting instructions, each on a range of
+ * mentors no timed run touched (`defines` for pgbench's -D).
+ */
+export function writeCountScripts(mentors: number, rounds: number, clients: number) {
+  const mentorsPerClient = Math.floor(mentors / clients);
+  const { counted } = writeRanges(mentors, rounds);
+  return {
+    rpc: { script: writePathScript(mentorsPerClient), defines: { step: 0, first: counted.rpc } },
+    plain: {
+      script: plainWritesScript(mentorsPerClient),
+      defines: { step: 0, first: counted.plain },
+    },
   };
 }
 
