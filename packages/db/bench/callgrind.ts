@@ -1,7 +1,7 @@
 /**
  * Instructions per transaction, counted by Valgrind's callgrind in the server process that runs
  * it. Unlike latency or CPU time, the count does not move with the machine's other load: the
- * same script on the same data gives the same figure to within a fraction of a percent, so a
+ * same script on the same data and plans gives the same figure to within about a percent, so a
  * ratio of two counts is a ratio of the work the server does, free of a shared VM's drift.
  *
  * How: the throwaway cluster restarts with `postgres` run under callgrind (one output file per

@@ -19,8 +19,8 @@ export const USAGE = `Usage: pnpm bench:db [--duration <seconds>] [--scale-mento
   --scale-mentors <n>    mentors in the read-path roster (default 1000000)
   --only <groups>        comma-separated scenario groups: ${SCENARIO_GROUPS.join(', ')} (default: all)
 
-instructions: the read comparisons counted in server instructions per transaction under
-Valgrind's callgrind (needs valgrind and the throwaway cluster; skipped otherwise).
+instructions: the reads (and, with write, the write path) counted in server instructions per
+transaction under Valgrind's callgrind (needs valgrind and the throwaway cluster; skipped otherwise).
 
 Runs on DATABASE_URL when set, else on a throwaway cluster from the machine's binaries.
 Prints a results table and writes <repo>/.bench-results/db.json.`;

@@ -9,9 +9,9 @@
  *   4. the console's reads at the same scale (scenarios/console-reads.ts): a chapter's roster
  *      page with its exact count, and a mentor's timeline with notes, each under RLS against
  *      the owner, with EXPLAIN (ANALYZE, BUFFERS) of every statement in the report;
- *   5. the same reads counted in server instructions per transaction under callgrind
- *      (scenarios/instructions.ts), a figure the machine's drift does not move, with the fixed
- *      cost of the caller's context beside them.
+ *   5. the same reads, the chapter list and (with group 1) the write path counted in server
+ *      instructions per transaction under callgrind (scenarios/instructions.ts), a figure the
+ *      machine's drift does not move, with the fixed cost of the caller's context beside them.
  *
  * `--only write,contention,read,console,instructions` runs some of the groups (default: all).
  * Prints a results table and writes <repo>/.bench-results/db.json. A missed target is
@@ -183,7 +183,7 @@ async function main(): Promise<number> {
         );
       }
       if (runs('instructions')) {
-        const name = 'instructions: the reads under callgrind, RLS vs owner';
+        const name = 'instructions: reads and writes under callgrind';
         const valgrind = findValgrind();
         if (!cluster)
           bench.skip(

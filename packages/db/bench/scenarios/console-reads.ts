@@ -25,13 +25,13 @@ import { withCaller } from '../../src/caller.js';
 import { checkpoint, withClient } from '../connection.js';
 import { benchId, benchIdSql, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { chapterNumber, type LoadStep, type ReadRosterShape } from '../load.js';
-import { benchClaims, sqlLiteral } from '../scripts.js';
+import { sqlLiteral } from '../scripts.js';
 import type { BenchContext } from './context.js';
+import { coordinatorClaims } from './read-path.js';
 import { compareRlsToOwner, rlsAndOwnerMetrics, rlsAndOwnerScripts } from './rls-vs-owner.js';
 
 const ORGANIZATION = 1;
 const organizationId = benchId('organization', ORGANIZATION);
-const coordinatorClaims = benchClaims(benchId('coordinatorUser', ORGANIZATION), organizationId);
 /** The console's target: RLS costs at most 30% over the same statements as the owner. */
 const RATIO_TARGET = atMost(1.3);
 /** Transitions in the history of each active mentor of organization 1 (5 pauses, 5 resumes). */

@@ -2,8 +2,8 @@
  * The read comparisons again, counted in instructions instead of timed (bench/callgrind.ts):
  * what the server itself does per transaction under RLS and as the owner, a figure the shared
  * machine's drift does not move; get_active_pauses_for_chapter's call; and, when the write
- * scenario ran, the write RPC against the same writes as plain SQL. Beside them, the fixed cost every request under RLS pays
- * once, whatever it reads: the caller's context resolved in the transaction's first policy,
+ * scenario ran, the write RPC against the same writes as plain SQL. Beside them, the fixed
+ * cost every request under RLS pays once, whatever it reads: the caller's context resolved in the transaction's first policy,
  * and what each later read of it costs (cached).
  *
  * Reported, not targets: the targets stay on latency. Runs on the bench's throwaway cluster
@@ -12,19 +12,11 @@
 import { metric, ratioMetric, type ScenarioFigures } from '@peer-mentor/bench';
 import type { LocalCluster } from '../../src/postgres/local-cluster.js';
 import { instructionsPerTransaction, writeCallgrindWrapper } from '../callgrind.js';
-import { benchId } from '../ids.js';
 import type { ReadRosterShape } from '../load.js';
-import { benchClaims, pgbenchScript, postgrestTransaction } from '../scripts.js';
 import { rosterPageScripts, timelineScripts } from './console-reads.js';
 import type { BenchContext } from './context.js';
-import { chapterPausesScript, statusReadScripts } from './read-path.js';
+import { chapterPausesScript, coordinatorReadScript, statusReadScripts } from './read-path.js';
 import { writeCountScripts } from './write-path.js';
-
-const coordinatorClaims = benchClaims(benchId('coordinatorUser', 1), benchId('organization', 1));
-
-/** A PostgREST read transaction as the coordinator around one statement. */
-const coordinatorTransaction = (statement: string) =>
-  pgbenchScript(postgrestTransaction(coordinatorClaims, [`${statement};`], { readOnly: true }));
 
 export async function runInstructionCounts(
   context: BenchContext,
@@ -46,9 +38,9 @@ export async function runInstructionCounts(
   // The request's fixed cost under RLS, step by step: the claims alone, the context resolved
   // (what a transaction's first policy initPlan does), and a second read of it.
   const fixedCost = {
-    'claims, nothing read': coordinatorTransaction('select 1'),
-    'claims + caller context resolved': coordinatorTransaction('select private.caller_context()'),
-    'claims + caller context resolved, then read again': coordinatorTransaction(
+    'claims, nothing read': coordinatorReadScript('select 1'),
+    'claims + caller context resolved': coordinatorReadScript('select private.caller_context()'),
+    'claims + caller context resolved, then read again': coordinatorReadScript(
       'select private.caller_context(), private.caller_context()',
     ),
   };

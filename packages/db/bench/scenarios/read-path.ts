@@ -12,7 +12,19 @@ import { compareRlsToOwner, rlsAndOwnerMetrics, rlsAndOwnerScripts } from './rls
 /** The reads run as the coordinator of organization 1. */
 const ORGANIZATION = 1;
 const organizationId = benchId('organization', ORGANIZATION);
-const coordinatorClaims = benchClaims(benchId('coordinatorUser', ORGANIZATION), organizationId);
+/** The claims every bench read sends: organization 1's coordinator (console-reads.ts too). */
+export const coordinatorClaims = benchClaims(
+  benchId('coordinatorUser', ORGANIZATION),
+  organizationId,
+);
+
+/** A pgbench script: `prelude`, then `statement` in a PostgREST read transaction as the coordinator. */
+export function coordinatorReadScript(statement: string, prelude: readonly string[] = []): string {
+  return pgbenchScript([
+    ...prelude,
+    ...postgrestTransaction(coordinatorClaims, [`${statement};`], { readOnly: true }),
+  ]);
+}
 
 const PAUSED_STATUSES_UNDER_RLS =
   "select peer_mentor_id, reason_code, paused_at from public.peer_mentor_status where status = 'paused'";
@@ -170,13 +182,8 @@ const chapterCall = (chapterId: string) =>
 /** The chapter list's pgbench script: the coordinator, a random chapter of her organization each call. */
 export function chapterPausesScript(shape: ReadRosterShape): string {
   const firstChapterKey = ID_KEY_OFFSET + chapterNumber(shape, ORGANIZATION, 1);
-  return pgbenchScript([
+  return coordinatorReadScript(chapterCall(pgbenchId('chapter', 'chapter_key')), [
     `\\set chapter_key ${firstChapterKey} + random(0, ${shape.chaptersPerOrganization - 1})`,
-    ...postgrestTransaction(
-      coordinatorClaims,
-      [`${chapterCall(pgbenchId('chapter', 'chapter_key'))};`],
-      { readOnly: true },
-    ),
   ]);
 }
 

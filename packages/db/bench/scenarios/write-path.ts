@@ -101,8 +101,8 @@ function countLogRows(url: string): Promise<number> {
 
 /**
  * The write roster, in ranges of `mentors` mentors: the RPC's rounds, the plain SQL's rounds,
- * one warm-up range each, then one range each for the instruction counts. A range is given by its first mentor number - 1 (the script's
- * `first`).
+ * one warm-up range each, then one range each for the instruction counts. A range is given by
+ * its first mentor number - 1 (the script's `first`).
  */
 function writeRanges(mentors: number, rounds: number) {
   return {
