@@ -23,6 +23,14 @@ for (const suite of summary.suites) {
     `  ${suite.file.padEnd(36)} ${String(suite.passed).padStart(5)} passed ${String(suite.failed).padStart(3)} failed ${String(suite.skipped).padStart(3)} skipped`,
   );
 }
+// What failed, by name, where the end of a long CI log shows it.
+const failures = summary.suites.flatMap((suite) => suite.failures);
+if (failures.length > 0) {
+  const shown = 40;
+  console.log('\nfailed tests');
+  for (const failure of failures.slice(0, shown)) console.log(`  ${failure}`);
+  if (failures.length > shown) console.log(`  … and ${failures.length - shown} more`);
+}
 // A suite that crashed before writing results must not read as a clean run.
 if (turbo.status !== 0 && summary.failed === 0) {
   console.log('  a test task failed without reporting counts; counted as 1 failure');

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 /** Where suites write their results: PM_TEST_RESULTS_DIR, else <repo>/.test-results. */
 export const resultsDir = path.resolve(
@@ -11,8 +12,36 @@ export const resultsDir = path.resolve(
     path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.test-results'),
 );
 
-/** @returns {{ suites: {file: string, passed: number, failed: number, skipped: number}[], passed: number, failed: number, skipped: number }} */
+/** The first line of a failure message, without terminal colours, at most 200 characters. */
+function firstLine(message) {
+  const line = stripVTControlCharacters(String(message ?? ''))
+    .split('\n')[0]
+    .trim();
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+/** What failed in a vitest JSON report: each failed test (and each file that failed to load), with its first message line. */
+function vitestFailures(report, relativeTo) {
+  const failures = [];
+  for (const result of report.testResults ?? []) {
+    const file = path.relative(relativeTo, result.name ?? '');
+    const assertions = result.assertionResults ?? [];
+    if (result.status === 'failed' && assertions.length === 0) {
+      failures.push(`${file}: did not load: ${firstLine(result.message)}`);
+    }
+    for (const test of assertions) {
+      if (test.status !== 'failed') continue;
+      failures.push(
+        `${file} > ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`,
+      );
+    }
+  }
+  return failures;
+}
+
+/** @returns {{ suites: {file: string, passed: number, failed: number, skipped: number, failures: string[]}[], passed: number, failed: number, skipped: number }} */
 export function summarize(dir = resultsDir) {
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const suites = [];
   const files = existsSync(dir) ? readdirSync(dir).sort() : [];
   for (const file of files) {
@@ -29,10 +58,17 @@ export function summarize(dir = resultsDir) {
             (result) => result.status === 'failed' && (result.assertionResults ?? []).length === 0,
           ).length,
         skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+        failures: vitestFailures(report, repoRoot),
       });
     } else if (file.endsWith('.counts.json')) {
       const counts = JSON.parse(readFileSync(full, 'utf8'));
-      suites.push({ file, passed: counts.passed, failed: counts.failed, skipped: counts.skipped });
+      suites.push({
+        file,
+        passed: counts.passed,
+        failed: counts.failed,
+        skipped: counts.skipped,
+        failures: counts.failures ?? [],
+      });
     }
   }
   const total = (key) => suites.reduce((sum, suite) => sum + suite[key], 0);

@@ -89,6 +89,10 @@ async function main(): Promise<number> {
       passed: tap.passed,
       failed: tap.failed + tap.brokenFiles.length,
       skipped: tap.skipped,
+      failures: [
+        ...tap.failedTests,
+        ...tap.brokenFiles.map((file) => `${file}: did not finish its plan`),
+      ],
     });
     if (tap.failed + tap.brokenFiles.length > 0) failures += 1;
 
@@ -109,6 +113,7 @@ async function main(): Promise<number> {
         passed: below.length === 0 ? 1 : 0,
         failed: below.length === 0 ? 0 : 1,
         skipped: 0,
+        failures: below.map((row) => `below 100% branch coverage: ${row.name}`),
       });
       if (below.length > 0) failures += 1;
     } else {
@@ -135,6 +140,7 @@ main().then(
       passed: 0,
       failed: 1,
       skipped: 0,
+      failures: [`the runner stopped: ${error instanceof Error ? error.message : String(error)}`],
     });
     process.exit(1);
   },

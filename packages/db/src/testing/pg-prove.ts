@@ -6,6 +6,8 @@ export interface TapCounts {
   skipped: number;
   /** Files whose plan did not match or that stopped on an SQL error. */
   brokenFiles: string[];
+  /** Each failed assertion as `<file>: not ok <n> - <description>`. */
+  failedTests: string[];
 }
 
 /**
@@ -62,22 +64,33 @@ export function runPgProve(
 
 /** Counts TAP results in pg_prove --verbose output. */
 export function countTap(output: string): TapCounts {
-  const counts: TapCounts = { passed: 0, failed: 0, skipped: 0, brokenFiles: [] };
+  const counts: TapCounts = { passed: 0, failed: 0, skipped: 0, brokenFiles: [], failedTests: [] };
+  let file = '';
   for (const line of output.split('\n')) {
+    // pg_prove --verbose starts each file's results with `<file> ..`.
+    const header = /^(\S+\.sql) \.\./.exec(line);
+    if (header?.[1]) file = header[1];
     const result = /^(not )?ok \d+/.exec(line);
     if (result) {
       if (/#\s*skip/i.test(line)) counts.skipped += 1;
       else if (result[1] || /#\s*todo/i.test(line)) {
         // A failing TODO is expected to fail; only real failures count against the run.
-        if (result[1] && !/#\s*todo/i.test(line)) counts.failed += 1;
-        else counts.passed += 1;
+        if (result[1] && !/#\s*todo/i.test(line)) {
+          counts.failed += 1;
+          counts.failedTests.push(`${file || '(pgTAP)'}: ${line.trim()}`);
+        } else counts.passed += 1;
       } else counts.passed += 1;
     }
   }
-  // The summary names files that died or missed their plan even when no assertion failed.
+  // The summary names every file with a problem: those that died (a non-zero exit status) or
+  // missed their plan (a parse error) are broken; a file named only for failed assertions is
+  // not, as those failures are counted above already.
   const summary = output.split('Test Summary Report')[1] ?? '';
-  for (const match of summary.matchAll(/^(\S+\.sql) \(Wstat:/gm)) {
-    if (match[1]) counts.brokenFiles.push(match[1]);
+  for (const block of summary.split(/^(?=\S+\.sql \(Wstat:)/m)) {
+    const header = /^(\S+\.sql) \(Wstat: (\d+)/.exec(block);
+    if (header?.[1] && (header[2] !== '0' || /Parse errors:/.test(block))) {
+      counts.brokenFiles.push(header[1]);
+    }
   }
   return counts;
 }

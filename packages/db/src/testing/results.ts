@@ -7,6 +7,8 @@ export interface SuiteCounts {
   passed: number;
   failed: number;
   skipped: number;
+  /** What failed, one line each, for `pnpm test` to list under its table. */
+  failures?: string[];
 }
 
 export function writeSuiteCounts(resultsDir: string, fileStem: string, counts: SuiteCounts): void {

@@ -1,0 +1,3 @@
+import { defineSuiteConfig } from './index.js';
+
+export default defineSuiteConfig('test-results');
