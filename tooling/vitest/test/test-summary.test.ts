@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs script of the repository root, without declarations
 import { closingLine, summarize } from '../../../scripts/test-summary.mjs';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
