@@ -6,11 +6,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 /** Where suites write their results: PM_TEST_RESULTS_DIR, else <repo>/.test-results. */
 export const resultsDir = path.resolve(
-  process.env.PM_TEST_RESULTS_DIR ||
-    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.test-results'),
+  process.env.PM_TEST_RESULTS_DIR || path.join(repoRoot, '.test-results'),
 );
+
+/** A test file of a vitest report that failed to load: no failed test, but one failure. */
+const didNotLoad = (result) =>
+  result.status === 'failed' && (result.assertionResults ?? []).length === 0;
 
 /** The first line of a failure message, without terminal colours, at most 200 characters. */
 function firstLine(message) {
@@ -21,15 +26,12 @@ function firstLine(message) {
 }
 
 /** What failed in a vitest JSON report: each failed test (and each file that failed to load), with its first message line. */
-function vitestFailures(report, relativeTo) {
+function vitestFailures(report) {
   const failures = [];
   for (const result of report.testResults ?? []) {
-    const file = path.relative(relativeTo, result.name ?? '');
-    const assertions = result.assertionResults ?? [];
-    if (result.status === 'failed' && assertions.length === 0) {
-      failures.push(`${file}: did not load: ${firstLine(result.message)}`);
-    }
-    for (const test of assertions) {
+    const file = path.relative(repoRoot, result.name ?? '');
+    if (didNotLoad(result)) failures.push(`${file}: did not load: ${firstLine(result.message)}`);
+    for (const test of result.assertionResults ?? []) {
       if (test.status !== 'failed') continue;
       failures.push(
         `${file} > ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`,
@@ -41,7 +43,6 @@ function vitestFailures(report, relativeTo) {
 
 /** @returns {{ suites: {file: string, passed: number, failed: number, skipped: number, failures: string[]}[], passed: number, failed: number, skipped: number }} */
 export function summarize(dir = resultsDir) {
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const suites = [];
   const files = existsSync(dir) ? readdirSync(dir).sort() : [];
   for (const file of files) {
@@ -51,14 +52,9 @@ export function summarize(dir = resultsDir) {
       suites.push({
         file,
         passed: report.numPassedTests ?? 0,
-        // A test file that failed to load has no failed test but counts as one failure.
-        failed:
-          (report.numFailedTests ?? 0) +
-          (report.testResults ?? []).filter(
-            (result) => result.status === 'failed' && (result.assertionResults ?? []).length === 0,
-          ).length,
+        failed: (report.numFailedTests ?? 0) + (report.testResults ?? []).filter(didNotLoad).length,
         skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
-        failures: vitestFailures(report, repoRoot),
+        failures: vitestFailures(report),
       });
     } else if (file.endsWith('.counts.json')) {
       const counts = JSON.parse(readFileSync(full, 'utf8'));

@@ -27,11 +27,9 @@ import { benchId, benchIdSql, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
 import { chapterNumber, type LoadStep, type ReadRosterShape } from '../load.js';
 import { sqlLiteral } from '../scripts.js';
 import type { BenchContext } from './context.js';
-import { coordinatorClaims } from './read-path.js';
+import { coordinatorClaims, ORGANIZATION, organizationId } from './read-path.js';
 import { compareRlsToOwner, rlsAndOwnerMetrics, rlsAndOwnerScripts } from './rls-vs-owner.js';
 
-const ORGANIZATION = 1;
-const organizationId = benchId('organization', ORGANIZATION);
 /** The console's target: RLS costs at most 30% over the same statements as the owner. */
 const RATIO_TARGET = atMost(1.3);
 /** Transitions in the history of each active mentor of organization 1 (5 pauses, 5 resumes). */

@@ -9,9 +9,9 @@ import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '..
 import { type BenchContext, pgbenchRun } from './context.js';
 import { compareRlsToOwner, rlsAndOwnerMetrics, rlsAndOwnerScripts } from './rls-vs-owner.js';
 
-/** The reads run as the coordinator of organization 1. */
-const ORGANIZATION = 1;
-const organizationId = benchId('organization', ORGANIZATION);
+/** The reads (here and in console-reads.ts) run as the coordinator of organization 1. */
+export const ORGANIZATION = 1;
+export const organizationId = benchId('organization', ORGANIZATION);
 /** The claims every bench read sends: organization 1's coordinator (console-reads.ts too). */
 export const coordinatorClaims = benchClaims(
   benchId('coordinatorUser', ORGANIZATION),

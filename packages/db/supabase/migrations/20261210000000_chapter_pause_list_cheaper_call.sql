@@ -62,7 +62,6 @@ as $$
 declare
   v_context private.caller_context := private.caller_context();
   v_actor_role public.status_actor_role := private.actor_role_in(v_context, p_organization_id);
-  v_found boolean;
   v_chapters uuid[];
 begin
   if v_actor_role = 'peer_mentor' then
@@ -70,15 +69,15 @@ begin
   end if;
   -- The chapter is the organization's; and, for a coordinator, the chapters she covers there
   -- (usually one or two), read once instead of once per row listed.
-  select true, case when v_actor_role = 'coordinator' then (
+  select case when v_actor_role = 'coordinator' then (
            select coalesce(array_agg(cc.chapter_id), '{}')
            from public.coordinator_chapters cc
            where cc.user_id = v_context.user_id
              and cc.organization_id = p_organization_id) end
-    into v_found, v_chapters
+    into v_chapters
   from public.chapters c
   where c.id = p_chapter_id and c.organization_id = p_organization_id;
-  if v_found is null then
+  if not found then
     perform private.raise_domain_error('PM404',
       format('no chapter %s in organization %s', p_chapter_id, p_organization_id));
   end if;
