@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { handToServiceUser } from '../src/postgres/service-user.js';
-import { PgbenchError, runProgram } from './pgbench.js';
+import { PgbenchError, type PgbenchProtocol, runProgram } from './pgbench.js';
 
 /** Where Valgrind is installed, or null. */
 export function findValgrind(): string | null {
@@ -105,6 +105,7 @@ export interface InstructionCountOptions {
   defines?: Record<string, number | string>;
   /** Transactions of the short and the long run. */
   transactions?: { short: number; long: number };
+  protocol: PgbenchProtocol;
 }
 
 /**
@@ -127,6 +128,7 @@ export async function instructionsPerTransaction(
         '--no-vacuum',
         `--file=${scriptFile}`,
         '--client=1',
+        `--protocol=${options.protocol}`,
         // The same rows every run: the scripts' random() picks from a fixed seed.
         '--random-seed=1',
         `--transactions=${transactions}`,

@@ -1,8 +1,10 @@
+import { sqlText } from './scripts.js';
+
 /**
  * Deterministic ids for benchmark rows, so that pgbench scripts can name a row from an integer
  * without looking it up: the first group says what kind of row it is, the last group is
  * `100000000000 + n` (always 12 decimal digits, which are valid hex). pgbench computes that
- * integer with `\set` and substitutes it inside the uuid literal.
+ * integer with `\set`, and the script joins it to the rest of the id (pgbenchUuid).
  */
 const KIND_PREFIX = {
   organization: '00000001',
@@ -32,9 +34,14 @@ export function benchIdSql(kind: IdKind, numberSql: string): string {
 }
 
 /**
- * An id in a pgbench script whose last group is the pgbench variable `keyVariable`, which the
- * script sets to `ID_KEY_OFFSET + n` (pgbench substitutes variables inside quoted text too).
+ * An id's text in a pgbench script whose last group is the pgbench variable `keyVariable`, which
+ * the script sets to `ID_KEY_OFFSET + n`: for claims, through sqlText.
  */
 export function pgbenchId(kind: IdKind, keyVariable: string): string {
   return `${idHead(kind)}:${keyVariable}`;
+}
+
+/** pgbenchId as a SQL uuid expression, the variable passed as a value (see sqlText). */
+export function pgbenchUuid(kind: IdKind, keyVariable: string): string {
+  return `${sqlText(pgbenchId(kind, keyVariable))}::uuid`;
 }

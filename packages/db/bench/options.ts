@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
+import type { PgbenchProtocol } from './pgbench.js';
 
 export interface BenchOptions {
   /** Seconds each pgbench run lasts. */
   durationSeconds: number;
   /** Mentors in the read-path roster. */
   scaleMentors: number;
+  /** How pgbench sends statements. */
+  protocol: PgbenchProtocol;
   /** The scenario groups to run. */
   only: ScenarioGroup[];
   help: boolean;
@@ -13,9 +16,10 @@ export interface BenchOptions {
 export const SCENARIO_GROUPS = ['write', 'contention', 'read', 'console', 'instructions'] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
-export const USAGE = `Usage: pnpm bench:db [--duration <seconds>] [--scale-mentors <n>] [--only <groups>]
+export const USAGE = `Usage: pnpm bench:db [--duration <seconds>] [--scale-mentors <n>] [--protocol <p>] [--only <groups>]
 
   --duration <seconds>   length of each pgbench run (default 20)
+  --protocol <p>         how pgbench sends statements: prepared (default; as PostgREST does) or simple
   --scale-mentors <n>    mentors in the read-path roster (default 1000000)
   --only <groups>        comma-separated scenario groups: ${SCENARIO_GROUPS.join(', ')} (default: all)
 
@@ -35,6 +39,12 @@ function scenarioGroups(text: string | undefined): ScenarioGroup[] {
   return groups as ScenarioGroup[];
 }
 
+function pgbenchProtocol(text: string | undefined): PgbenchProtocol {
+  if (text === undefined || text === 'prepared') return 'prepared';
+  if (text === 'simple') return 'simple';
+  throw new Error(`--protocol takes prepared or simple; got ${JSON.stringify(text)}`);
+}
+
 function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text.replaceAll('_', ''));
@@ -52,6 +62,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       duration: { type: 'string' },
       'scale-mentors': { type: 'string' },
       only: { type: 'string' },
+      protocol: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -59,6 +70,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   return {
     durationSeconds: positiveInteger('--duration', values.duration, 20),
     scaleMentors: positiveInteger('--scale-mentors', values['scale-mentors'], 1_000_000),
+    protocol: pgbenchProtocol(values.protocol),
     only: scenarioGroups(values.only),
     help: values.help ?? false,
   };

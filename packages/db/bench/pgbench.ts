@@ -4,6 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { type LatencySummary, summarizeLatencies } from '@peer-mentor/bench';
 
+/**
+ * How pgbench sends statements (`--protocol`): `prepared` parses and plans each statement of the
+ * script once per connection and then sends only its values, as PostgREST does by default
+ * (`db-prepared-statements = true`); `simple` sends every statement as text, parsed and planned
+ * again each time.
+ */
+export type PgbenchProtocol = 'simple' | 'prepared';
+
 /** What the clients run: a custom script, or pgbench's built-in simple-update (`-N`). */
 export type PgbenchWorkload =
   | { kind: 'script'; name: string; text: string }
@@ -17,6 +25,7 @@ export interface PgbenchOptions {
   clients: number;
   threads: number;
   durationSeconds: number;
+  protocol: PgbenchProtocol;
   /** `-D name=value`: initial values of per-client script variables. */
   defines?: Record<string, number | string>;
 }
@@ -168,6 +177,7 @@ async function runPgbenchRaw(options: PgbenchOptions): Promise<RawRun> {
       `--client=${options.clients}`,
       `--jobs=${options.threads}`,
       `--time=${options.durationSeconds}`,
+      `--protocol=${options.protocol}`,
       '--log',
       `--log-prefix=${path.join(workDir, 'transactions')}`,
       ...Object.entries(options.defines ?? {}).map(([name, value]) => `--define=${name}=${value}`),

@@ -125,6 +125,7 @@ async function main(): Promise<number> {
       clients: CLIENTS,
       threads: Math.min(CLIENTS, os.availableParallelism()),
       durationSeconds: options.durationSeconds,
+      protocol: options.protocol,
       progress,
     };
     const shape: ReadRosterShape = {
@@ -220,7 +221,7 @@ async function main(): Promise<number> {
         durationSeconds: context.durationSeconds,
         clients: context.clients,
         pgbenchThreads: context.threads,
-        pgbenchQueryMode: 'simple',
+        pgbenchQueryMode: context.protocol,
         pgbench: pgbenchVersion,
         writeMentorsPerRun: WRITE_MENTORS,
         comparisonRounds: COMPARISON_ROUNDS,

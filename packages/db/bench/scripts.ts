@@ -6,6 +6,18 @@ export function sqlLiteral(text: string): string {
 }
 
 /**
+ * A SQL text expression for `text`, which may hold pgbench variables (`:name`): a literal, or
+ * its parts joined to the variables with `||`. pgbench then passes each variable as a value of
+ * its own (a parameter under `--protocol=prepared`, as PostgREST sends its values) instead of
+ * editing the inside of a literal, which only the simple protocol allows.
+ */
+export function sqlText(text: string): string {
+  const parts = text.split(/(:[A-Za-z_]\w*)/).filter((part) => part !== '');
+  if (parts.length === 1 && !parts[0]?.startsWith(':')) return sqlLiteral(text);
+  return `(${parts.map((part) => (part.startsWith(':') ? `${part}::text` : sqlLiteral(part))).join(' || ')})`;
+}
+
+/**
  * Claims of a signed-in user acting in an organization, valid for a day (longer than any run).
  * The ids may contain pgbench variables (`:name`), substituted per transaction.
  */
@@ -24,7 +36,7 @@ export function postgrestTransaction(
 ): string[] {
   return [
     options.readOnly ? 'begin read only;' : 'begin;',
-    `select set_config('role', ${sqlLiteral(claims.role)}, true), set_config('request.jwt.claims', ${sqlLiteral(JSON.stringify(claims))}, true);`,
+    `select set_config('role', ${sqlLiteral(claims.role)}, true), set_config('request.jwt.claims', ${sqlText(JSON.stringify(claims))}, true);`,
     ...body,
     'commit;',
   ];

@@ -7,6 +7,7 @@ import {
   writeCallgrindWrapper,
 } from '../bench/callgrind.js';
 import { withClient } from '../bench/connection.js';
+import { sqlText } from '../bench/scripts.js';
 import { type LocalCluster, startLocalCluster } from '../src/postgres/local-cluster.js';
 
 describe('callgrindTotal', () => {
@@ -32,7 +33,12 @@ describe.skipIf(!valgrind)('instructionsPerTransaction under callgrind', () => {
   let outputDir: string;
   const transactions = { short: 5, long: 25 };
   const script = (statement: string) => `begin;\n${statement};\ncommit;\n`;
-  const count = (name: string, statement: string) =>
+  const count = (
+    name: string,
+    statement: string,
+    protocol: 'simple' | 'prepared' = 'simple',
+    defines: Record<string, number> = {},
+  ) =>
     instructionsPerTransaction({
       binDir: cluster.binaries.binDir,
       databaseUrl: cluster.url,
@@ -40,6 +46,8 @@ describe.skipIf(!valgrind)('instructionsPerTransaction under callgrind', () => {
       script: script(statement),
       name,
       transactions,
+      protocol,
+      defines,
     });
 
   beforeAll(async () => {
@@ -71,6 +79,19 @@ describe.skipIf(!valgrind)('instructionsPerTransaction under callgrind', () => {
     expect(Math.abs(again - small) / small, `${small} then ${again}`).toBeLessThan(0.01);
     // 18,000 more rows through a function scan and an aggregate: millions of instructions more.
     expect(large - small, `${small} against ${large}`).toBeGreaterThan(1_000_000);
+  }, 300_000);
+
+  it('plans a statement once per connection under the prepared protocol, on every transaction under the simple one', async () => {
+    // A five-way join of catalogs that returns nothing: almost all of its cost is planning.
+    const join = `select c.relname from pg_catalog.pg_class c
+      join pg_catalog.pg_attribute a on a.attrelid = c.oid
+      join pg_catalog.pg_type t on t.oid = a.atttypid
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      join pg_catalog.pg_proc p on p.prorettype = t.oid
+      where c.relname = ${sqlText('no-such-:key')} limit 0`;
+    const simple = await count('planned-each-time', join, 'simple', { key: 1 });
+    const prepared = await count('planned-once', join, 'prepared', { key: 1 });
+    expect(prepared, `simple ${simple}, prepared ${prepared}`).toBeLessThan(simple / 2);
   }, 300_000);
 
   it('restarts the server without the profiler on the same data', async () => {

@@ -23,9 +23,8 @@ import {
 import type pg from 'pg';
 import { withCaller } from '../../src/caller.js';
 import { checkpoint, withClient } from '../connection.js';
-import { benchId, benchIdSql, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
+import { benchId, benchIdSql, ID_KEY_OFFSET, pgbenchUuid } from '../ids.js';
 import { chapterNumber, type LoadStep, type ReadRosterShape } from '../load.js';
-import { sqlLiteral } from '../scripts.js';
 import type { BenchContext } from './context.js';
 import { coordinatorClaims, ORGANIZATION, organizationId } from './read-path.js';
 import { compareRlsToOwner, rlsAndOwnerMetrics, rlsAndOwnerScripts } from './rls-vs-owner.js';
@@ -262,7 +261,7 @@ async function sameResultAndPlans(
 
 /** The roster page's pgbench scripts: a random chapter of organization 1 each transaction. */
 export function rosterPageScripts(shape: ReadRosterShape) {
-  const page = rosterPageStatement(sqlLiteral(pgbenchId('chapter', 'chapter_key')));
+  const page = rosterPageStatement(pgbenchUuid('chapter', 'chapter_key'));
   const firstChapter = chapterNumber(shape, ORGANIZATION, 1);
   return rlsAndOwnerScripts(coordinatorClaims, { rls: [page], owner: [page] }, [
     `\\set chapter_key ${ID_KEY_OFFSET + firstChapter} + random(0, ${shape.chaptersPerOrganization - 1})`,
@@ -278,7 +277,7 @@ export function timelineScripts(
   requests: readonly ('log' | 'notes')[] = ['log', 'notes'],
 ) {
   const mentors = coveredMentors(shape);
-  const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
+  const mentor = pgbenchUuid('peerMentor', 'mentor_key');
   const statements = requests.map((request) =>
     request === 'log' ? timelineStatement(mentor) : notesStatement(mentor),
   );

@@ -44,7 +44,7 @@ export function contentionScript(mentorNumber: number): string {
   return pgbenchScript([
     '\\set step :step + 1',
     ...postgrestTransaction(benchClaims(benchId('mentorUser', mentorNumber), organizationId), [
-      `select bench.try_transition(case when :step % 2 = 1 then 'pause' else 'resume' end, ${mentor}, ${sqlLiteral(organizationId)});`,
+      `select bench.try_transition(case when (:step)::int % 2 = 1 then 'pause' else 'resume' end, ${mentor}, ${sqlLiteral(organizationId)});`,
     ]),
   ]);
 }

@@ -1,3 +1,5 @@
+import type { PgbenchProtocol } from '../pgbench.js';
+
 /** What every scenario needs to run pgbench the same way. */
 export interface BenchContext {
   /** Directory holding pgbench. */
@@ -5,6 +7,7 @@ export interface BenchContext {
   clients: number;
   threads: number;
   durationSeconds: number;
+  protocol: PgbenchProtocol;
   progress: (line: string) => void;
 }
 
@@ -15,5 +18,6 @@ export function pgbenchRun(context: BenchContext) {
     clients: context.clients,
     threads: context.threads,
     durationSeconds: context.durationSeconds,
+    protocol: context.protocol,
   };
 }

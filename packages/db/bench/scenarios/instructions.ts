@@ -45,6 +45,7 @@ export async function runInstructionCounts(
     ),
   };
 
+  const otherProtocol = context.protocol === 'prepared' ? 'simple' : 'prepared';
   const { wrapper, outputDir } = writeCallgrindWrapper(
     cluster.workDir,
     valgrind,
@@ -58,6 +59,7 @@ export async function runInstructionCounts(
       name: string,
       script: string,
       on: { databaseUrl: string; defines?: Record<string, number> } = { databaseUrl: url },
+      protocol = context.protocol,
     ) => {
       context.progress(`instructions: ${name}`);
       counted[name] = await instructionsPerTransaction({
@@ -65,6 +67,7 @@ export async function runInstructionCounts(
         outputDir,
         script,
         name: name.replaceAll(/\W+/g, '-'),
+        protocol,
         ...on,
       });
     };
@@ -77,6 +80,15 @@ export async function runInstructionCounts(
       );
       for (const [name, { script, defines }] of Object.entries(writes)) {
         await count(`write: ${name}`, script, { databaseUrl: options.write.url, defines });
+        // The other protocol too: the plain SQL is one large statement, planned again on every
+        // transaction under the simple protocol, while the RPC's statements keep their plans
+        // inside PL/pgSQL under either, so the ratio depends on the protocol.
+        await count(
+          `write: ${name}, ${otherProtocol} protocol`,
+          script,
+          { databaseUrl: options.write.url, defines },
+          otherProtocol,
+        );
       }
     }
     for (const [name, scripts] of Object.entries(pairs)) {
@@ -95,16 +107,31 @@ export async function runInstructionCounts(
   const claimsOnly = thousands('claims, nothing read');
   const resolved = thousands('claims + caller context resolved');
   const readAgain = thousands('claims + caller context resolved, then read again');
+  const writePair = (suffix: string, label: string) => [
+    metric(
+      `write: RPC, per transaction${label}`,
+      thousands(`write: rpc${suffix}`),
+      'k instructions',
+    ),
+    metric(
+      `write: plain SQL, per transaction${label}`,
+      thousands(`write: plain${suffix}`),
+      'k instructions',
+    ),
+    // In the sense of the timed target (RPC ÷ plain-SQL throughput ≥ 0.95).
+    ratioMetric(
+      `write: ratio plain SQL ÷ RPC (instructions)${label}`,
+      {
+        label: 'plain-SQL instructions per transaction',
+        value: thousands(`write: plain${suffix}`),
+      },
+      { label: 'RPC instructions per transaction', value: thousands(`write: rpc${suffix}`) },
+    ),
+  ];
   const writeMetrics = options.write
     ? [
-        metric('write: RPC, per transaction', thousands('write: rpc'), 'k instructions'),
-        metric('write: plain SQL, per transaction', thousands('write: plain'), 'k instructions'),
-        // In the sense of the timed target (RPC ÷ plain-SQL throughput ≥ 0.95).
-        ratioMetric(
-          'write: ratio plain SQL ÷ RPC (instructions)',
-          { label: 'plain-SQL instructions per transaction', value: thousands('write: plain') },
-          { label: 'RPC instructions per transaction', value: thousands('write: rpc') },
-        ),
+        ...writePair('', ''),
+        ...writePair(`, ${otherProtocol} protocol`, `, ${otherProtocol} protocol`),
       ]
     : [];
   return {
@@ -131,6 +158,7 @@ export async function runInstructionCounts(
       metric('caller context: each later read (cached)', readAgain - resolved, 'k instructions'),
     ],
     details: {
+      protocol: context.protocol,
       method:
         'valgrind --tool=callgrind on the server; pgbench, one client, 20 transactions unmeasured, then 20 and 120; (I(120) - I(20)) / 100 of the client backend; autovacuum and parallel query off while counting',
       instructionsPerTransaction: counted,

@@ -2,7 +2,7 @@ import { atMost, latencyMetrics, metric, type ScenarioFigures } from '@peer-ment
 import type pg from 'pg';
 import { withCaller } from '../../src/caller.js';
 import { checkpoint, withClient } from '../connection.js';
-import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
+import { benchId, ID_KEY_OFFSET, pgbenchUuid } from '../ids.js';
 import { chapterNumber, type LoadStep, loadReadRoster, type ReadRosterShape } from '../load.js';
 import { runPgbench } from '../pgbench.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
@@ -176,13 +176,14 @@ export async function runStatusReads(
   };
 }
 
-const chapterCall = (chapterId: string) =>
-  `select * from public.get_active_pauses_for_chapter(p_organization_id => ${sqlLiteral(organizationId)}, p_chapter_id => ${sqlLiteral(chapterId)})`;
+/** The call for a chapter: `chapter` is a SQL expression (a literal, or pgbenchUuid). */
+const chapterCall = (chapter: string) =>
+  `select * from public.get_active_pauses_for_chapter(p_organization_id => ${sqlLiteral(organizationId)}, p_chapter_id => ${chapter})`;
 
 /** The chapter list's pgbench script: the coordinator, a random chapter of her organization each call. */
 export function chapterPausesScript(shape: ReadRosterShape): string {
   const firstChapterKey = ID_KEY_OFFSET + chapterNumber(shape, ORGANIZATION, 1);
-  return coordinatorReadScript(chapterCall(pgbenchId('chapter', 'chapter_key')), [
+  return coordinatorReadScript(chapterCall(pgbenchUuid('chapter', 'chapter_key')), [
     `\\set chapter_key ${firstChapterKey} + random(0, ${shape.chaptersPerOrganization - 1})`,
   ]);
 }
@@ -207,11 +208,14 @@ export async function runChapterPauses(
       [organizationId],
     );
     // The first call in a session also plans; the second shows the steady state.
-    await explainInsideFunction(client, chapterCall(firstChapterId), () => false);
+    await explainInsideFunction(client, chapterCall(sqlLiteral(firstChapterId)), () => false);
     return {
       pausedPerChapter: perChapter.rows[0],
-      listQueryPlan: await explainInsideFunction(client, chapterCall(firstChapterId), (queryText) =>
-        /from (public\.peer_mentor_chapters|private\.paused_mentor_chapters)/i.test(queryText),
+      listQueryPlan: await explainInsideFunction(
+        client,
+        chapterCall(sqlLiteral(firstChapterId)),
+        (queryText) =>
+          /from (public\.peer_mentor_chapters|private\.paused_mentor_chapters)/i.test(queryText),
       ),
     };
   });

@@ -1,7 +1,7 @@
 import { latencyMetrics, type Metric, metric, ratioMetric, type Target } from '@peer-mentor/bench';
 import type { JwtClaims } from '../../src/caller.js';
 import { type ComparedResult, comparePgbench } from '../pgbench.js';
-import { pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
+import { pgbenchScript, postgrestTransaction, sqlText } from '../scripts.js';
 import { type BenchContext, pgbenchRun } from './context.js';
 
 /** A read as a caller under RLS and the same read as the table owner, measured in one run. */
@@ -25,7 +25,7 @@ export function rlsAndOwnerScripts(
   );
   const owner = statements.owner.flatMap((statement) => [
     'begin read only;',
-    `select set_config('request.jwt.claims', ${sqlLiteral(JSON.stringify(claims))}, true);`,
+    `select set_config('request.jwt.claims', ${sqlText(JSON.stringify(claims))}, true);`,
     `${statement};`,
     'commit;',
   ]);

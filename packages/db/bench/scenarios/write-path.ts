@@ -1,6 +1,6 @@
 import { latencyMetrics, metric, type ScenarioFigures } from '@peer-mentor/bench';
 import { checkpoint, withClient } from '../connection.js';
-import { benchId, ID_KEY_OFFSET, pgbenchId } from '../ids.js';
+import { benchId, ID_KEY_OFFSET, pgbenchId, pgbenchUuid } from '../ids.js';
 import { loadWriteRoster, WRITE_ORGANIZATION } from '../load.js';
 import { comparePgbench, runPgbench } from '../pgbench.js';
 import { benchClaims, pgbenchScript, postgrestTransaction, sqlLiteral } from '../scripts.js';
@@ -17,7 +17,7 @@ const mentorKeyLine = (mentorsPerClient: number) =>
 
 export function writePathScript(mentorsPerClient: number): string {
   const organizationId = benchId('organization', WRITE_ORGANIZATION);
-  const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
+  const mentor = pgbenchUuid('peerMentor', 'mentor_key');
   const organization = sqlLiteral(organizationId);
   return pgbenchScript([
     '\\set step :step + 1',
@@ -41,8 +41,8 @@ export function writePathScript(mentorsPerClient: number): string {
  * statement, commit), same clients, same mentors.
  */
 export function plainWritesScript(mentorsPerClient: number): string {
-  const mentor = sqlLiteral(pgbenchId('peerMentor', 'mentor_key'));
-  const user = sqlLiteral(pgbenchId('mentorUser', 'mentor_key'));
+  const mentor = pgbenchUuid('peerMentor', 'mentor_key');
+  const user = pgbenchUuid('mentorUser', 'mentor_key');
   const organizationId = benchId('organization', WRITE_ORGANIZATION);
   return pgbenchScript([
     '\\set step :step + 1',
@@ -58,7 +58,7 @@ export function plainWritesScript(mentorsPerClient: number): string {
   set status = case s.status when 'active' then 'paused' else 'active' end::public.pause_status,
       reason_code = case s.status when 'active' then 'personal' end::public.pause_reason_code,
       paused_at = case s.status when 'active' then now() end,
-      paused_by = case s.status when 'active' then ${user}::uuid end,
+      paused_by = case s.status when 'active' then ${user} end,
       paused_by_role = case s.status when 'active' then 'peer_mentor' end::public.status_actor_role,
       expected_end = null,
       version = s.version + 1,
@@ -70,7 +70,7 @@ export function plainWritesScript(mentorsPerClient: number): string {
     reason_code, actor_role, actor_user_id, version)
   select u.peer_mentor_id, u.organization_id,
          case u.status when 'paused' then 'active' else 'paused' end::public.pause_status, u.status,
-         u.reason_code, 'peer_mentor', ${user}::uuid, u.version
+         u.reason_code, 'peer_mentor', ${user}, u.version
   from updated u
 ), queued as (
   insert into private.status_change_outbox (peer_mentor_id, organization_id, status_version, payload)
