@@ -48,10 +48,16 @@ import { loadReadPath, runChapterPauses, runStatusReads } from './scenarios/read
 import { runWritePath, writeRosterSize } from './scenarios/write-path.js';
 
 const CLIENTS = 4;
-const WRITE_MENTORS = 10_000;
+/** Mentors per write-path run: 1,000 per client, each paused and resumed in turn. */
+const WRITE_MENTORS = 4_000;
 const PGBENCH_SCALE = 1;
-/** Rounds of each comparison (A B, B A): each run lasts the duration ÷ rounds. */
-const COMPARISON_ROUNDS = 2;
+/**
+ * Rounds of each comparison (A B, B A, …): each run lasts the duration ÷ rounds (2 s by
+ * default). On this 2-core VM a workload's rate moves by up to a third between consecutive
+ * 10-second runs; with two rounds the RLS ÷ owner ratio of the same SQL read 1.13 in one run
+ * and 1.26 in the next. Ten short rounds put both sides through the same swings.
+ */
+const COMPARISON_ROUNDS = 10;
 const DATABASES = {
   template: 'pm_bench_template',
   write: 'pm_bench_write',
